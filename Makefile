@@ -1,0 +1,55 @@
+# Two commands matter: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: environment, migrations, demo data (only into an empty database), server on 127.0.0.1:8000
+run: install
+	$(BIN)/portfolio demo
+	$(BIN)/portfolio serve --host 127.0.0.1 --port 8000
+
+## make test: lint, types, and the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: install lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check app tests bench migrations
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -q tests
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/python -m pytest -q tests; \
+	fi
+
+migrate: install
+	$(BIN)/portfolio migrate
+
+## make lock: re-resolve dependencies from pyproject.toml into requirements.lock
+lock:
+	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install --quiet --upgrade pip
+	/tmp/lock-venv/bin/pip install --quiet -e ".[dev]"
+	/tmp/lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+## make i18n: extract strings and update the English catalog
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -o /tmp/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i /tmp/messages.pot -d app/locale -l en --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) data

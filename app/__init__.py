@@ -1,0 +1,1 @@
+"""E-portfolio voor duale jobcoachopleidingen."""

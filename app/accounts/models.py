@@ -1,0 +1,83 @@
+"""People, their roles and their server-side sessions."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import AppendOnly, utcnow
+
+
+class Role(StrEnum):
+    student = "student"
+    praktijkbegeleider = "praktijkbegeleider"
+    beoordelaar = "beoordelaar"
+    coordinator = "opleidingscoordinator"
+    beheerder = "beheerder"
+
+
+def tz_column(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    student_number: str | None = Field(default=None, max_length=50, index=True)
+    organisation: str | None = Field(default=None, max_length=200)
+    function: str | None = Field(default=None, max_length=200)
+    locale: str = Field(default="nl", max_length=5)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    role: str = Field(max_length=40)
+
+
+class UserSession(SQLModel, table=True):
+    """A row per login: deleting or revoking it ends the session at once, on every instance."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the cookie value: a leaked database does not yield usable cookies.
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    expires_at: datetime = Field(sa_column=tz_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    expires_at: datetime = Field(sa_column=tz_column())
+    used_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+
+class LoginAttempt(SQLModel, AppendOnly, table=True):
+    """Failed logins, counted in the database so that the limit holds across instances."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Hashed: the table is for counting, not for reading back who tried.
+    email_hash: str = Field(max_length=64, index=True)
+    client_hash: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))

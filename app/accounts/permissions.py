@@ -1,0 +1,40 @@
+"""The one role→permission table. Routes ask for a permission, never for a role."""
+
+from enum import StrEnum
+
+from app.accounts.models import Role
+
+
+class Permission(StrEnum):
+    signed_in = "signed_in"  # own account, start page, language
+    framework_view = "framework:view"
+    portfolio_own = "portfolio:own"  # the student's own portfolio
+    student_view = "student:view"  # a student's portfolio, within the viewer's scope
+    students_assigned = "students:assigned"  # the list of students assigned to me
+    cohort_view = "cohort:view"
+    cohort_manage = "cohort:manage"
+    people_import = "people:import"
+    assignment_manage = "assignment:manage"
+    user_manage = "user:manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.student: frozenset({Permission.signed_in, Permission.framework_view, Permission.portfolio_own,
+                             Permission.student_view}),
+    Role.praktijkbegeleider: frozenset({Permission.signed_in, Permission.framework_view,
+                                        Permission.student_view, Permission.students_assigned}),
+    Role.beoordelaar: frozenset({Permission.signed_in, Permission.framework_view, Permission.student_view,
+                                 Permission.students_assigned}),
+    Role.coordinator: frozenset({Permission.signed_in, Permission.framework_view, Permission.student_view,
+                                 Permission.cohort_view, Permission.cohort_manage, Permission.people_import,
+                                 Permission.assignment_manage}),
+    # Data minimisation: the beheerder manages accounts but does not read portfolios.
+    Role.beheerder: frozenset({Permission.signed_in, Permission.framework_view, Permission.user_manage}),
+}
+
+
+def permissions_for(roles: set[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)

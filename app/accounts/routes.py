@@ -1,0 +1,218 @@
+"""Login, logout, password reset, language, and the beheerder's user list."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts import service
+from app.accounts.models import Role
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.db import get_db
+from app.errors import InvalidInput
+from app.i18n import SUPPORTED_LOCALES
+from app.notifications.tasks import deliver_outbox
+from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, require, settings_of
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after login is a phishing tool.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def start_page(actor: Actor) -> str:
+    if actor.can(Permission.cohort_view):
+        return "/cohorten"
+    if actor.can(Permission.students_assigned):
+        return "/mijn-studenten"
+    if actor.can(Permission.portfolio_own):
+        return "/portfolio"
+    if actor.can(Permission.user_manage):
+        return "/beheer/gebruikers"
+    return "/kader"
+
+
+@router.get("/", dependencies=[Depends(public)])
+def home(actor: Actor | None = Depends(optional_actor)) -> Response:
+    return redirect(start_page(actor) if actor else "/login")
+
+
+@router.get("/login", dependencies=[Depends(public)])
+def login_form(request: Request, next: str | None = None, actor: Actor | None = Depends(optional_actor)) -> Response:
+    if actor is not None:
+        return redirect(_safe_next(next) if next else start_page(actor))
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+
+
+@router.post("/login", dependencies=[Depends(public)])
+def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    db: Session = Depends(get_db),
+) -> Response:
+    settings = settings_of(request)
+    client = request.client.host if request.client else "onbekend"
+    user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
+    if user is None:
+        return render(
+            request, "accounts/login.html",
+            {"next": _safe_next(next), "email": email, "error": "E-mailadres of wachtwoord klopt niet."},
+            status_code=400,
+        )
+    token = service.start_session(
+        db, user=user, settings=settings, previous_token=request.cookies.get(settings.session_cookie)
+    )
+    response = redirect(_safe_next(next) if next != "/" else "/")
+    response.set_cookie(
+        settings.session_cookie, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+        max_age=settings.session_max_hours * 3600, path="/",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(public)])
+def logout(request: Request, db: Session = Depends(get_db)) -> Response:
+    settings = settings_of(request)
+    token = request.cookies.get(settings.session_cookie)
+    if token:
+        service.end_session(db, token=token)
+    response = redirect("/login", request)
+    response.delete_cookie(settings.session_cookie, path="/")
+    return response
+
+
+@router.get("/wachtwoord-vergeten", dependencies=[Depends(public)])
+def forgot_form(request: Request) -> Response:
+    return render(request, "accounts/forgot.html", {})
+
+
+@router.post("/wachtwoord-vergeten", dependencies=[Depends(public)])
+def forgot(
+    request: Request,
+    background: BackgroundTasks,
+    email: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+) -> Response:
+    client = request.client.host if request.client else "onbekend"
+    settings = settings_of(request)
+    # Shares the login limit: the reset form must not become a way to spam someone's inbox.
+    if service.authenticate_limit_reached(db, email=email, client=client, settings=settings):
+        return render(request, "accounts/forgot.html", {"sent": True})
+    service.request_password_reset(db, email=email, settings=settings)
+    service.record_failed_attempt(db, email=email, client=client)
+    background.add_task(deliver_outbox, request.app)
+    return render(request, "accounts/forgot.html", {"sent": True})
+
+
+@router.get("/wachtwoord-herstellen/{token}", dependencies=[Depends(public)])
+def reset_form(request: Request, token: str, db: Session = Depends(get_db)) -> Response:
+    service.check_reset_token(db, token=token)
+    return render(request, "accounts/reset.html", {"token": token})
+
+
+@router.post("/wachtwoord-herstellen/{token}", dependencies=[Depends(public)])
+def reset(
+    request: Request,
+    token: str,
+    password: Annotated[str, Form()] = "",
+    password_again: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+) -> Response:
+    if password != password_again:
+        service.check_reset_token(db, token=token)
+        return render(request, "accounts/reset.html", {"token": token, "error": "De wachtwoorden zijn niet gelijk."},
+                      status_code=422)
+    try:
+        service.reset_password(db, token=token, password=password)
+    except InvalidInput as exc:
+        return render(request, "accounts/reset.html", {"token": token, "error": exc.message}, status_code=422)
+    return render(request, "accounts/reset_done.html", {})
+
+
+@router.post("/taal", dependencies=[Depends(public)])
+def switch_language(
+    request: Request,
+    locale: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+    actor: Actor | None = Depends(optional_actor),
+    db: Session = Depends(get_db),
+) -> Response:
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("Deze taal wordt niet ondersteund.")
+    if actor is not None:
+        service.set_locale(db, user_id=actor.id, locale=locale)
+    response = redirect(_safe_next(next))
+    response.set_cookie(LOCALE_COOKIE, locale, samesite="lax", max_age=365 * 24 * 3600, path="/")
+    return response
+
+
+# --- beheer -----------------------------------------------------------------------------------------
+
+
+def _users_page(request: Request, db: Session, status_code: int = 200, **extra: object) -> Response:
+    return render(request, "accounts/users.html", {"users": service.list_users(db), "roles": list(Role), **extra},
+                  status_code=status_code)
+
+
+@router.get("/beheer/gebruikers")
+def users(request: Request, db: Session = Depends(get_db), _: Actor = Depends(require(Permission.user_manage))) -> Response:
+    return _users_page(request, db)
+
+
+@router.post("/beheer/gebruikers")
+def create_user(
+    request: Request,
+    background: BackgroundTasks,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.user_manage)),
+) -> Response:
+    try:
+        chosen = {Role(r) for r in roles or []}
+    except ValueError:
+        chosen = set()
+    errors = []
+    if not name.strip():
+        errors.append("Vul een naam in.")
+    if "@" not in email:
+        errors.append("Vul een geldig e-mailadres in.")
+    if not chosen:
+        errors.append("Kies minstens één rol.")
+    if not errors:
+        try:
+            service.create_user(db, email=email, name=name, roles=chosen, actor_id=actor.id)
+            service.request_password_reset(db, email=email, settings=settings_of(request))
+        except InvalidInput as exc:
+            errors.append(exc.message)
+    if errors:
+        return _users_page(request, db, errors=errors, form={"name": name, "email": email}, status_code=422)
+    background.add_task(deliver_outbox, request.app)
+    return redirect("/beheer/gebruikers", request)
+
+
+@router.post("/beheer/gebruikers/{user_id}/blokkeren")
+def disable_user(
+    request: Request, user_id: int, db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.user_manage)),
+) -> Response:
+    service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
+    return redirect("/beheer/gebruikers", request)
+
+
+@router.post("/beheer/gebruikers/{user_id}/deblokkeren")
+def enable_user(
+    request: Request, user_id: int, db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.user_manage)),
+) -> Response:
+    service.set_active(db, user_id=user_id, active=True, actor_id=actor.id)
+    return redirect("/beheer/gebruikers", request)

@@ -1,0 +1,295 @@
+"""Accounts: passwords, server-side sessions, login limits, password reset."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
+
+from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserRole, UserSession
+from app.accounts.permissions import Permission, permissions_for
+from app.audit import service as audit
+from app.config import Settings
+from app.db import utcnow
+from app.errors import InvalidInput, NotFound, TooManyRequests
+from app.notifications import service as notifications
+
+_hasher = PasswordHash.recommended()  # argon2id
+# Verifying against a dummy hash when the e-mail is unknown keeps login timing uniform.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person as routes and services see them."""
+
+    id: int
+    name: str
+    email: str
+    locale: str
+    roles: frozenset[Role]
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+    session_id: int | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens lang zijn.")
+
+
+def roles_of(session: Session, *, user_id: int) -> frozenset[Role]:
+    rows = session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all()
+    return frozenset(Role(r) for r in rows)
+
+
+def get_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: set[Role],
+    password: str | None = None,
+    student_number: str | None = None,
+    organisation: str | None = None,
+    function: str | None = None,
+    actor_id: int | None = None,
+) -> User:
+    email = normalise_email(email)
+    if get_user_by_email(session, email=email):
+        raise InvalidInput(f"Er bestaat al een account met e-mailadres {email}.")
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password) if password else None,
+        student_number=student_number,
+        organisation=organisation,
+        function=function,
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for role in sorted(roles):
+        session.add(UserRole(user_id=user.id, role=role.value))
+    audit.record(session, actor_id=actor_id, action="user.created", object_type="user", object_id=user.id,
+                 data={"roles": sorted(r.value for r in roles)})
+    session.flush()
+    return user
+
+
+def add_role(session: Session, *, user_id: int, role: Role) -> None:
+    if role not in roles_of(session, user_id=user_id):
+        session.add(UserRole(user_id=user_id, role=role.value))
+        session.flush()
+
+
+def list_users(session: Session) -> list[tuple[User, frozenset[Role]]]:
+    users = session.exec(select(User).order_by(User.name)).all()
+    roles: dict[int, set[Role]] = {}
+    for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)).all():
+        roles.setdefault(user_id, set()).add(Role(role))
+    return [(u, frozenset(roles.get(u.id or 0, set()))) for u in users]
+
+
+# --- login and sessions ---------------------------------------------------------------------------
+
+
+def authenticate_limit_reached(session: Session, *, email: str, client: str, settings: Settings) -> bool:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    failures = session.exec(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.email_hash == _digest(normalise_email(email)),
+            LoginAttempt.client_hash == _digest(client),
+            col(LoginAttempt.at) >= since,
+        )
+    ).one()
+    return failures >= settings.login_max_failures
+
+
+def authenticate(session: Session, *, email: str, password: str, client: str, settings: Settings) -> User | None:
+    """Return the user for valid credentials; record a failure otherwise.
+
+    Raises TooManyRequests once the failures for this e-mail from this client pass the limit,
+    before the password is even checked.
+    """
+    if authenticate_limit_reached(session, email=email, client=client, settings=settings):
+        raise TooManyRequests(
+            f"Te veel mislukte inlogpogingen. Probeer het over {settings.login_window_minutes} minuten opnieuw."
+        )
+    user = get_user_by_email(session, email=email)
+    valid = _hasher.verify(password, user.password_hash if user and user.password_hash else _DUMMY_HASH)
+    if user is None or not user.is_active or user.password_hash is None or not valid:
+        record_failed_attempt(session, email=email, client=client)
+        return None
+    return user
+
+
+def record_failed_attempt(session: Session, *, email: str, client: str) -> None:
+    session.add(LoginAttempt(email_hash=_digest(normalise_email(email)), client_hash=_digest(client)))
+    session.flush()
+
+
+def start_session(session: Session, *, user: User, settings: Settings, previous_token: str | None) -> str:
+    """Create a new session row and return the cookie value; any previous session is ended (rotation)."""
+    assert user.id is not None
+    if previous_token:
+        end_session(session, token=previous_token)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(UserSession(
+        token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_max_hours),
+    ))
+    audit.record(session, actor_id=user.id, action="user.login", object_type="user", object_id=user.id)
+    session.flush()
+    return token
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))  # type: ignore[call-overload]
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def resolve_session(session: Session, *, token: str, settings: Settings) -> Actor | None:
+    """The actor behind a session cookie, or None when it is unknown, expired, idle or its user disabled."""
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    idle_limit = timedelta(minutes=settings.session_idle_minutes)
+    if (
+        not user.is_active
+        or user_session.revoked_at is not None
+        or _aware(user_session.expires_at) <= now
+        or now - _aware(user_session.last_seen_at) > idle_limit
+    ):
+        return None
+    # Touch at most once a minute: a write per request would serialise page loads on SQLite.
+    if now - _aware(user_session.last_seen_at) > timedelta(minutes=1):
+        user_session.last_seen_at = now
+        session.add(user_session)
+    assert user.id is not None
+    roles = roles_of(session, user_id=user.id)
+    return Actor(id=user.id, name=user.name, email=user.email, locale=user.locale, roles=roles,
+                 permissions=permissions_for(set(roles)), session_id=user_session.id)
+
+
+def set_active(session: Session, *, user_id: int, active: bool, actor_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Deze gebruiker bestaat niet.")
+    if user_id == actor_id and not active:
+        raise InvalidInput("U kunt uw eigen account niet blokkeren.")
+    user.is_active = active
+    session.add(user)
+    if not active:
+        # Disabling ends every session at once, not at the next expiry.
+        session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))  # type: ignore[call-overload]
+    audit.record(session, actor_id=actor_id, action="user.enabled" if active else "user.disabled",
+                 object_type="user", object_id=user_id)
+    session.flush()
+    return user
+
+
+def set_locale(session: Session, *, user_id: int, locale: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.locale = locale
+        session.add(user)
+        session.flush()
+
+
+# --- password reset -------------------------------------------------------------------------------
+
+
+def request_password_reset(session: Session, *, email: str, settings: Settings) -> None:
+    """Mail a single-use link if the account exists; the caller says the same thing either way."""
+    user = get_user_by_email(session, email=email)
+    if user is None or not user.is_active:
+        return
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(
+        token_hash=_digest(token), user_id=user.id,
+        expires_at=utcnow() + timedelta(hours=settings.password_reset_hours),
+    ))
+    link = f"{settings.base_url.rstrip('/')}/wachtwoord-herstellen/{token}"
+    notifications.queue_mail(
+        session,
+        to=user.email,
+        subject="Nieuw wachtwoord instellen",
+        body=(
+            f"Beste {user.name},\n\nVia deze link stelt u een nieuw wachtwoord in voor het jobcoach-portfolio:\n"
+            f"{link}\n\nDe link werkt één keer en verloopt na {settings.password_reset_hours} uur. "
+            "Heeft u dit niet aangevraagd? Dan kunt u dit bericht negeren.\n"
+        ),
+    )
+    audit.record(session, actor_id=None, action="user.password_reset_requested", object_type="user",
+                 object_id=user.id)
+    session.flush()
+
+
+def _valid_reset(session: Session, *, token: str) -> PasswordResetToken | None:
+    reset = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))).first()
+    if reset is None or reset.used_at is not None or _aware(reset.expires_at) <= utcnow():
+        return None
+    return reset
+
+
+def check_reset_token(session: Session, *, token: str) -> None:
+    """Looking at the link changes nothing (mail scanners prefetch links)."""
+    if _valid_reset(session, token=token) is None:
+        raise NotFound("Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan.")
+
+
+def reset_password(session: Session, *, token: str, password: str) -> None:
+    reset = _valid_reset(session, token=token)
+    if reset is None:
+        raise NotFound("Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan.")
+    check_password_rules(password)
+    user = session.get(User, reset.user_id)
+    assert user is not None
+    user.password_hash = hash_password(password)
+    reset.used_at = utcnow()
+    session.add_all([user, reset])
+    # A new password ends every open session: whoever knew the old one is out.
+    session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))  # type: ignore[call-overload]
+    audit.record(session, actor_id=user.id, action="user.password_reset", object_type="user", object_id=user.id)
+    session.flush()

@@ -1,0 +1,98 @@
+"""`portfolio`: the operations command line (serve, migrate, demo, user create, import)."""
+
+from pathlib import Path
+
+import typer
+import uvicorn
+from sqlmodel import Session
+
+from app import migrate as migrations
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.config import get_settings
+from app.db import make_engine
+from app.errors import DomainError
+
+cli = typer.Typer(help="Jobcoach-portfolio: beheeropdrachten.", no_args_is_help=True)
+user_cli = typer.Typer(help="Gebruikers beheren.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+
+
+@cli.command()
+def migrate() -> None:
+    """Breng de database naar het nieuwste schema."""
+    migrations.upgrade(get_settings().database_url)
+    typer.echo("Database is bijgewerkt.")
+
+
+@cli.command()
+def demo() -> None:
+    """Vul een lege database met een realistische demo (doet niets als er al gegevens zijn)."""
+    from app.demo import print_logins, seed_if_empty
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        created = seed_if_empty(session)
+        session.commit()
+    typer.echo("Demo aangemaakt." if created else "De database bevat al gegevens; de demo is niet opnieuw aangemaakt.")
+    print_logins()
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, workers: int = 1) -> None:
+    """Start de webserver."""
+    uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
+
+
+@user_cli.command("create")
+def user_create(
+    email: str,
+    name: str,
+    role: list[Role] = typer.Option(..., "--role", help="Eén of meer rollen."),  # noqa: B008
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Maak een gebruiker aan met een wachtwoord."""
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        try:
+            user = accounts.create_user(session, email=email, name=name, roles=set(role), password=password)
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+        typer.echo(f"Gebruiker {user.email} aangemaakt (id {user.id}).")
+
+
+@cli.command("import")
+def import_people(cohort: int = typer.Option(..., help="Id van het cohort."),
+                  file: Path = typer.Argument(..., exists=True, readable=True)) -> None:  # noqa: B008
+    """Importeer personen uit een CSV-bestand in een cohort (alles-of-niets)."""
+    from app.cohorts import service as cohorts
+    from app.cohorts.models import Cohort
+
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        target = session.get(Cohort, cohort)
+        if target is None:
+            typer.echo(f"Cohort {cohort} bestaat niet.", err=True)
+            raise typer.Exit(1)
+        try:
+            result = cohorts.import_people(session, actor=None, cohort=target, data=file.read_bytes())
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            for detail in exc.details:
+                typer.echo(f"  {detail}", err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+    typer.echo(f"{result.created} nieuw, {result.updated} bijgewerkt, {result.enrolled} ingeschreven, "
+               f"{result.assigned} koppelingen, {result.unchanged} ongewijzigd.")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Programmes, cohorts pinned to a framework version, and who guides whom."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.accounts.models import tz_column
+from app.db import utcnow
+
+
+class Programme(SQLModel, table=True):
+    __tablename__ = "programme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    institution: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+
+
+class ProgrammeCoordinator(SQLModel, table=True):
+    __tablename__ = "programme_coordinator"
+    __table_args__ = (UniqueConstraint("programme_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+
+
+class Cohort(SQLModel, table=True):
+    __tablename__ = "cohort"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    name: str = Field(max_length=200)
+    start_date: date
+    planned_end_date: date | None = None
+    # Pinned at creation: a later framework version does not move a running cohort.
+    framework_id: str = Field(max_length=100)
+    framework_version: str = Field(max_length=50)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+
+
+class Enrolment(SQLModel, table=True):
+    """A student in a cohort, with their workplace, praktijkbegeleider and beoordelaar."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("cohort_id", "student_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    student_id: int = Field(foreign_key="user_account.id", index=True)
+    workplace: str | None = Field(default=None, max_length=200)
+    supervisor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    assessor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())

@@ -1,0 +1,142 @@
+"""Coordinator screens: cohorts, the people import, and guidance assignments."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.models import Role
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.cohorts import service
+from app.cohorts.models import Cohort
+from app.db import get_db
+from app.errors import InvalidInput
+from app.framework.registry import FrameworkRegistry
+from app.web import redirect, render, require
+
+router = APIRouter()
+
+
+def frameworks_of(request: Request) -> FrameworkRegistry:
+    registry: FrameworkRegistry = request.app.state.frameworks
+    return registry
+
+
+def cohort_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
+    """Dependency: load the cohort *and* check the actor coordinates its programme."""
+
+    def dependency(
+        cohort_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))
+    ) -> Cohort:
+        return service.visible_cohort(db, actor=actor, cohort_id=cohort_id)
+
+    return dependency
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/cohorten")
+def cohorts(request: Request, db: Session = Depends(get_db),
+            actor: Actor = Depends(require(Permission.cohort_view))) -> Response:
+    return render(request, "cohorts/list.html", {"summaries": service.list_cohorts(db, actor=actor)})
+
+
+def _new_form(request: Request, db: Session, actor: Actor, **extra: object) -> Response:
+    status = extra.pop("status", 200)
+    return render(request, "cohorts/new.html", {
+        "programmes": service.programmes_for(db, actor=actor),
+        "frameworks": frameworks_of(request).all(),
+        "form": extra.pop("form", {}),
+        **extra,
+    }, status_code=int(status))  # type: ignore[call-overload]
+
+
+@router.get("/cohorten/nieuw")
+def new_cohort_form(request: Request, db: Session = Depends(get_db),
+                    actor: Actor = Depends(require(Permission.cohort_manage))) -> Response:
+    return _new_form(request, db, actor)
+
+
+@router.post("/cohorten")
+def create_cohort(
+    request: Request,
+    programme_id: Annotated[int, Form()],
+    name: Annotated[str, Form()] = "",
+    start_date: Annotated[str, Form()] = "",
+    planned_end_date: Annotated[str, Form()] = "",
+    framework: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.cohort_manage)),
+) -> Response:
+    try:
+        cohort = service.create_cohort(
+            db, actor=actor, registry=frameworks_of(request), programme_id=programme_id, name=name,
+            start_date=_parse_date(start_date), planned_end_date=_parse_date(planned_end_date), framework_key=framework,
+        )
+    except InvalidInput as exc:
+        form = {"programme_id": programme_id, "name": name, "start_date": start_date,
+                "planned_end_date": planned_end_date, "framework": framework}
+        return _new_form(request, db, actor, errors=exc.details, form=form, status=422)
+    return redirect(f"/cohorten/{cohort.id}", request)
+
+
+def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
+    framework = frameworks_of(request).get(cohort.framework_id, cohort.framework_version)
+    return render(request, "cohorts/detail.html", {
+        "cohort": cohort,
+        "framework": framework,
+        "members": service.cohort_members(db, cohort_id=cohort.id or 0),
+        "supervisors": service.staff_with_role(db, role=Role.praktijkbegeleider),
+        "assessors": service.staff_with_role(db, role=Role.beoordelaar),
+        **extra,
+    }, status_code=status)
+
+
+@router.get("/cohorten/{cohort_id}")
+def cohort_detail(request: Request, db: Session = Depends(get_db),
+                  cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))) -> Response:
+    return _cohort_page(request, db, cohort)
+
+
+@router.post("/cohorten/{cohort_id}/import")
+async def import_people(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.people_import)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.people_import)),
+) -> Response:
+    data = await file.read(service.MAX_IMPORT_BYTES + 1)
+    try:
+        result = service.import_people(db, actor=actor, cohort=cohort, data=data)
+    except InvalidInput as exc:
+        # Nothing was written: the session is rolled back before the page shows the row errors.
+        db.rollback()
+        return _cohort_page(request, db, cohort, status=422, import_error=exc.message, import_details=exc.details)
+    return _cohort_page(request, db, cohort, import_result=result)
+
+
+@router.post("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
+def assign_guidance(
+    request: Request,
+    student_id: int,
+    supervisor_id: Annotated[str, Form()] = "",
+    assessor_id: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.assignment_manage)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
+) -> Response:
+    service.assign_guidance(
+        db, actor=actor, cohort=cohort, student_id=student_id,
+        supervisor_id=int(supervisor_id) if supervisor_id.isdigit() else None,
+        assessor_id=int(assessor_id) if assessor_id.isdigit() else None,
+    )
+    return redirect(f"/cohorten/{cohort.id}", request)

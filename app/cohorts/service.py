@@ -1,0 +1,461 @@
+"""Programmes, cohorts, enrolments, the CSV import, and who may see which student."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, User, UserRole
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.audit import service as audit
+from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.errors import InvalidInput, NotFound
+from app.framework.registry import FrameworkRegistry
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 10_000
+IMPORTABLE_ROLES = {
+    "student": Role.student,
+    "praktijkbegeleider": Role.praktijkbegeleider,
+    "werkbegeleider": Role.praktijkbegeleider,
+    "supervisor": Role.praktijkbegeleider,
+    "beoordelaar": Role.beoordelaar,
+    "assessor": Role.beoordelaar,
+}
+# Header names as student information systems spell them, Dutch and English.
+HEADER_ALIASES = {
+    "naam": "name", "name": "name", "volledige naam": "name",
+    "e-mail": "email", "email": "email", "e-mailadres": "email", "emailadres": "email", "mail": "email",
+    "rol": "role", "role": "role",
+    "studentnummer": "student_number", "student number": "student_number", "student_number": "student_number",
+    "organisatie": "organisation", "werkplek": "organisation", "organisatie/werkplek": "organisation",
+    "organisation": "organisation", "workplace": "organisation", "stagebedrijf": "organisation",
+    "praktijkbegeleider": "supervisor", "supervisor": "supervisor", "praktijkbegeleider e-mail": "supervisor",
+    "beoordelaar": "assessor", "assessor": "assessor", "beoordelaar e-mail": "assessor",
+}
+REQUIRED_COLUMNS = ("name", "email", "role")
+
+
+# --- scope ----------------------------------------------------------------------------------------
+
+
+def coordinated_programme_ids(session: Session, *, actor: Actor) -> list[int]:
+    if not actor.can(Permission.cohort_view):
+        return []
+    return list(session.exec(
+        select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)
+    ).all())
+
+
+def visible_student(session: Session, *, actor: Actor, student_id: int) -> User:
+    """The student, if this actor may see them: themself, assigned staff, or their programme's coordinator."""
+    student = session.get(User, student_id)
+    if student is None or not actor.can(Permission.student_view):
+        raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
+    if actor.id == student_id and actor.has_role(Role.student):
+        return student
+    conditions = [col(Enrolment.supervisor_id) == actor.id, col(Enrolment.assessor_id) == actor.id]
+    programme_ids = coordinated_programme_ids(session, actor=actor)
+    if programme_ids:
+        conditions.append(col(Cohort.programme_id).in_(programme_ids))
+    found = session.exec(
+        select(Enrolment.id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(Enrolment.student_id == student_id, or_(*conditions))
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
+    return student
+
+
+def visible_cohort(session: Session, *, actor: Actor, cohort_id: int) -> Cohort:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or cohort.programme_id not in coordinated_programme_ids(session, actor=actor):
+        raise NotFound("Dit cohort bestaat niet of u heeft er geen toegang toe.")
+    return cohort
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    cohort: Cohort
+    programme: Programme
+    student_count: int
+
+
+def list_cohorts(session: Session, *, actor: Actor) -> list[CohortSummary]:
+    programme_ids = coordinated_programme_ids(session, actor=actor)
+    if not programme_ids:
+        return []
+    counts = (
+        select(Enrolment.cohort_id, func.count().label("n")).group_by(col(Enrolment.cohort_id)).subquery()
+    )
+    rows = session.exec(
+        select(Cohort, Programme, func.coalesce(counts.c.n, 0))
+        .join(Programme, col(Programme.id) == Cohort.programme_id)
+        .outerjoin(counts, counts.c.cohort_id == Cohort.id)
+        .where(col(Cohort.programme_id).in_(programme_ids))
+        .order_by(col(Cohort.start_date).desc(), Cohort.name)
+    ).all()
+    return [CohortSummary(cohort=c, programme=p, student_count=n) for c, p, n in rows]
+
+
+def programmes_for(session: Session, *, actor: Actor) -> list[Programme]:
+    ids = coordinated_programme_ids(session, actor=actor)
+    if not ids:
+        return []
+    return list(session.exec(select(Programme).where(col(Programme.id).in_(ids)).order_by(Programme.name)).all())
+
+
+@dataclass(frozen=True)
+class Member:
+    enrolment: Enrolment
+    student: User
+    supervisor: User | None
+    assessor: User | None
+
+
+def cohort_members(session: Session, *, cohort_id: int) -> list[Member]:
+    enrolments = session.exec(select(Enrolment).where(Enrolment.cohort_id == cohort_id)).all()
+    ids = {e.student_id for e in enrolments} | {e.supervisor_id for e in enrolments if e.supervisor_id} | {
+        e.assessor_id for e in enrolments if e.assessor_id
+    }
+    people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
+    members = [
+        Member(
+            enrolment=e,
+            student=people[e.student_id],
+            supervisor=people.get(e.supervisor_id) if e.supervisor_id else None,
+            assessor=people.get(e.assessor_id) if e.assessor_id else None,
+        )
+        for e in enrolments
+    ]
+    return sorted(members, key=lambda m: m.student.name.lower())
+
+
+def staff_with_role(session: Session, *, role: Role) -> list[User]:
+    return list(session.exec(
+        select(User).join(UserRole, col(UserRole.user_id) == User.id)
+        .where(UserRole.role == role.value, col(User.is_active).is_(True)).order_by(User.name)
+    ).all())
+
+
+def assigned_students(session: Session, *, actor: Actor) -> list[tuple[Enrolment, User, Cohort]]:
+    rows = session.exec(
+        select(Enrolment, User, Cohort)
+        .join(User, col(User.id) == Enrolment.student_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(or_(col(Enrolment.supervisor_id) == actor.id, col(Enrolment.assessor_id) == actor.id))
+        .order_by(User.name)
+    ).all()
+    return [(e, u, c) for e, u, c in rows]
+
+
+def enrolments_of_student(session: Session, *, student_id: int) -> list[tuple[Enrolment, Cohort]]:
+    rows = session.exec(
+        select(Enrolment, Cohort).join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(Enrolment.student_id == student_id).order_by(col(Cohort.start_date).desc())
+    ).all()
+    return [(e, c) for e, c in rows]
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def create_programme(session: Session, *, name: str, institution: str | None = None,
+                     coordinator_ids: list[int] | None = None) -> Programme:
+    programme = Programme(name=name, institution=institution)
+    session.add(programme)
+    session.flush()
+    assert programme.id is not None
+    for user_id in coordinator_ids or []:
+        session.add(ProgrammeCoordinator(programme_id=programme.id, user_id=user_id))
+    session.flush()
+    return programme
+
+
+def create_cohort(
+    session: Session,
+    *,
+    actor: Actor,
+    registry: FrameworkRegistry,
+    programme_id: int,
+    name: str,
+    start_date: date | None,
+    planned_end_date: date | None,
+    framework_key: str,
+) -> Cohort:
+    errors: list[str] = []
+    if programme_id not in coordinated_programme_ids(session, actor=actor):
+        errors.append("Kies een opleiding die u coördineert.")
+    if not name.strip():
+        errors.append("Geef het cohort een naam.")
+    if start_date is None:
+        errors.append("Vul een startdatum in.")
+    if start_date and planned_end_date and planned_end_date <= start_date:
+        errors.append("De geplande einddatum moet na de startdatum liggen.")
+    framework_id, _, version = framework_key.partition("@")
+    if (framework_id, version) not in registry:
+        errors.append("Kies een bestaande versie van het eindtermenkader.")
+    if not errors and session.exec(
+        select(Cohort.id).where(Cohort.programme_id == programme_id, Cohort.name == name.strip())
+    ).first():
+        errors.append(f"Er bestaat al een cohort met de naam '{name.strip()}' in deze opleiding.")
+    if errors:
+        raise InvalidInput("Het cohort is niet aangemaakt.", details=errors)
+    assert start_date is not None
+    cohort = Cohort(programme_id=programme_id, name=name.strip(), start_date=start_date,
+                    planned_end_date=planned_end_date, framework_id=framework_id, framework_version=version)
+    session.add(cohort)
+    session.flush()
+    audit.record(session, actor_id=actor.id, action="cohort.created", object_type="cohort", object_id=cohort.id,
+                 data={"framework": framework_key})
+    return cohort
+
+
+def assign_guidance(
+    session: Session, *, actor: Actor, cohort: Cohort, student_id: int,
+    supervisor_id: int | None, assessor_id: int | None,
+) -> Enrolment:
+    enrolment = session.exec(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.student_id == student_id)
+    ).first()
+    if enrolment is None:
+        raise NotFound("Deze student zit niet in dit cohort.")
+    for user_id, role, label in ((supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
+                                 (assessor_id, Role.beoordelaar, "beoordelaar")):
+        if user_id is not None and role not in accounts.roles_of(session, user_id=user_id):
+            raise InvalidInput(f"De gekozen {label} heeft die rol niet.")
+        if user_id == student_id:
+            raise InvalidInput(f"Een student kan niet zijn eigen {label} zijn.")
+    enrolment.supervisor_id = supervisor_id
+    enrolment.assessor_id = assessor_id
+    session.add(enrolment)
+    audit.record(session, actor_id=actor.id, action="enrolment.guidance_assigned", object_type="enrolment",
+                 object_id=enrolment.id, data={"supervisor_id": supervisor_id, "assessor_id": assessor_id})
+    session.flush()
+    return enrolment
+
+
+# --- CSV import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int
+    name: str
+    email: str
+    role: Role
+    student_number: str | None
+    organisation: str | None
+    supervisor: str | None
+    assessor: str | None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    enrolled: int = 0
+    assigned: int = 0
+    rows: int = 0
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated or self.enrolled or self.assigned)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows still saves CSV as Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def parse_people_csv(data: bytes) -> list[ImportRow]:
+    """Parse and check every row; raise one InvalidInput listing every problem, row by row."""
+    if not data.strip():
+        raise InvalidInput("Het bestand is leeg.")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"Het bestand is groter dan {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+    text = _decode(data)
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise InvalidInput("Het bestand heeft geen kopregel.") from None
+    columns = [HEADER_ALIASES.get(h.strip().lower()) for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        names = {"name": "naam", "email": "e-mail", "role": "rol"}
+        raise InvalidInput(
+            "De kopregel mist verplichte kolommen: " + ", ".join(names[m] for m in missing) + ".",
+            details=[f"Gevonden kolommen: {', '.join(h.strip() for h in header)}"],
+        )
+    errors: list[str] = []
+    rows: list[ImportRow] = []
+    seen_emails: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    try:
+        for line_no, raw in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in raw):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise InvalidInput(f"Het bestand heeft meer dan {MAX_IMPORT_ROWS} rijen.")
+            values = {c: raw[i].strip() for i, c in enumerate(columns) if c and i < len(raw)}
+            problems: list[str] = []
+            name = values.get("name", "")
+            if not name:
+                problems.append("naam ontbreekt")
+            email = values.get("email", "").lower()
+            try:
+                email = validate_email(email, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                problems.append(f"e-mailadres '{values.get('email', '')}' is ongeldig")
+            role = IMPORTABLE_ROLES.get(values.get("role", "").lower())
+            if role is None:
+                problems.append(
+                    f"rol '{values.get('role', '')}' is onbekend (gebruik student, praktijkbegeleider of beoordelaar)"
+                )
+            number = values.get("student_number") or None
+            if role is Role.student and not number:
+                problems.append("studentnummer ontbreekt")
+            if email in seen_emails:
+                problems.append(f"e-mailadres {email} staat ook op rij {seen_emails[email]}")
+            if number and role is Role.student:
+                if number in seen_numbers:
+                    problems.append(f"studentnummer {number} staat ook op rij {seen_numbers[number]}")
+                seen_numbers[number] = line_no
+            seen_emails.setdefault(email, line_no)
+            if problems:
+                errors.append(f"Rij {line_no}: " + "; ".join(problems) + ".")
+                continue
+            assert role is not None
+            rows.append(ImportRow(
+                line=line_no, name=name, email=email, role=role,
+                student_number=number if role is Role.student else None,
+                organisation=values.get("organisation") or None,
+                supervisor=(values.get("supervisor") or "").lower() or None,
+                assessor=(values.get("assessor") or "").lower() or None,
+            ))
+    except csv.Error as exc:
+        raise InvalidInput(f"Het bestand is geen geldige CSV: {exc}.") from None
+    if errors:
+        raise InvalidInput("Er is niets geïmporteerd: los eerst deze fouten op.", details=errors)
+    if not rows:
+        raise InvalidInput("Het bestand bevat geen personen.")
+    return rows
+
+
+def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data: bytes) -> ImportResult:
+    """All or nothing: every row is checked against the file and the database before anything is written."""
+    rows = parse_people_csv(data)
+    errors: list[str] = []
+    existing = {
+        u.email: u for u in session.exec(select(User).where(col(User.email).in_([r.email for r in rows]))).all()
+    }
+    numbers = [r.student_number for r in rows if r.student_number]
+    number_owner = {
+        u.student_number: u.email
+        for u in session.exec(select(User).where(col(User.student_number).in_(numbers))).all()
+    } if numbers else {}
+    staff_in_file = {r.email: r.role for r in rows if r.role is not Role.student}
+    referenced = {e for r in rows for e in (r.supervisor, r.assessor) if e}
+    referenced_users = {
+        u.email: u for u in session.exec(select(User).where(col(User.email).in_(referenced))).all()
+    } if referenced else {}
+
+    for row in rows:
+        owner = number_owner.get(row.student_number) if row.student_number else None
+        if owner and owner != row.email:
+            errors.append(f"Rij {row.line}: studentnummer {row.student_number} hoort al bij een andere persoon.")
+        for ref, role, label in ((row.supervisor, Role.praktijkbegeleider, "praktijkbegeleider"),
+                                 (row.assessor, Role.beoordelaar, "beoordelaar")):
+            if not ref:
+                continue
+            if row.role is not Role.student:
+                errors.append(f"Rij {row.line}: alleen een student kan een {label} krijgen.")
+                continue
+            in_file = staff_in_file.get(ref) == role
+            user = referenced_users.get(ref)
+            in_db = user is not None and user.id is not None and role in accounts.roles_of(session, user_id=user.id)
+            if not (in_file or in_db):
+                errors.append(f"Rij {row.line}: {label} {ref} staat niet in het bestand en is niet bekend als {label}.")
+    if errors:
+        raise InvalidInput("Er is niets geïmporteerd: los eerst deze fouten op.", details=errors)
+
+    result = ImportResult(rows=len(rows))
+    by_email: dict[str, User] = {}
+    # Staff first, so that student rows can point at them.
+    for row in sorted(rows, key=lambda r: r.role is Role.student):
+        user = existing.get(row.email)
+        if user is None:
+            user = accounts.create_user(
+                session, email=row.email, name=row.name, roles={row.role},
+                student_number=row.student_number,
+                organisation=row.organisation if row.role is not Role.student else None,
+                actor_id=actor.id if actor else None,
+            )
+            result.created += 1
+        else:
+            assert user.id is not None
+            changed = False
+            if user.name != row.name:
+                user.name, changed = row.name, True
+            if row.student_number and user.student_number != row.student_number:
+                user.student_number, changed = row.student_number, True
+            if row.role is not Role.student and row.organisation and user.organisation != row.organisation:
+                user.organisation, changed = row.organisation, True
+            if row.role not in accounts.roles_of(session, user_id=user.id):
+                accounts.add_role(session, user_id=user.id, role=row.role)
+                changed = True
+            if changed:
+                session.add(user)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        by_email[row.email] = user
+    session.flush()
+
+    for row in rows:
+        if row.role is not Role.student:
+            continue
+        student = by_email[row.email]
+        enrolment = session.exec(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.student_id == student.id)
+        ).first()
+        if enrolment is None:
+            assert cohort.id is not None and student.id is not None
+            enrolment = Enrolment(cohort_id=cohort.id, student_id=student.id, workplace=row.organisation)
+            result.enrolled += 1
+        elif row.organisation and enrolment.workplace != row.organisation:
+            enrolment.workplace = row.organisation
+            result.updated += 1
+        for ref, attr in ((row.supervisor, "supervisor_id"), (row.assessor, "assessor_id")):
+            if ref:
+                target = by_email.get(ref) or referenced_users[ref]
+                if getattr(enrolment, attr) != target.id:
+                    setattr(enrolment, attr, target.id)
+                    result.assigned += 1
+        session.add(enrolment)
+    session.flush()
+    if result.changed_anything:
+        audit.record(session, actor_id=actor.id if actor else None, action="cohort.people_imported",
+                     object_type="cohort", object_id=cohort.id,
+                     data={"rows": result.rows, "created": result.created, "updated": result.updated,
+                           "enrolled": result.enrolled, "assigned": result.assigned})
+    return result

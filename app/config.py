@@ -1,0 +1,45 @@
+"""Settings from the environment (and an optional `.env`), one object per process."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'portfolio.db'}"
+    # Signs nothing sensitive today (sessions are server-side rows), but derives CSRF tokens.
+    secret_key: str = "dev-only-change-me"
+    framework_dir: Path = ROOT / "eindtermen"
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "nl"
+
+    session_cookie: str = "pf_session"
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    # Cookies are `Secure` in production; off only for plain-http local development and tests.
+    cookie_secure: bool = False
+
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    password_reset_hours: int = 2
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "portfolio@jobcoach.example"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,32 @@
+"""A student's portfolio as JSON."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.accounts.permissions import Permission
+from app.dashboard import service
+from app.dashboard.routes import student_in_scope
+from app.db import get_db
+from app.framework.routes import registry_of
+
+router = APIRouter(tags=["portfolio"])
+
+
+@router.get("/students/{student_id}/portfolio")
+def student_portfolio(request: Request, db: Session = Depends(get_db),
+                      student: User = Depends(student_in_scope(Permission.student_view))) -> dict[str, Any]:
+    view = service.portfolio(db, student=student, registry=registry_of(request))
+    return {
+        "student": {"id": student.id, "name": student.name, "student_number": student.student_number},
+        "cohort": {"id": view.cohort.id, "name": view.cohort.name},
+        "framework": {"id": view.framework.id, "version": view.framework.version},
+        "groups": [
+            {"code": g.group.code, "title": g.group.title,
+             "slots": [{"code": s.eindterm.code, "status": s.status, "evidence_count": s.evidence_count}
+                       for s in g.slots]}
+            for g in view.groups
+        ],
+    }

@@ -1,0 +1,60 @@
+"""What a person's start page shows. Slot states arrive with the evidence issue; until then every slot is leeg."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment
+from app.errors import NotFound
+from app.framework.registry import FrameworkRegistry
+from app.framework.schema import Eindterm, Framework, FrameworkGroup
+
+
+@dataclass(frozen=True)
+class SlotView:
+    eindterm: Eindterm
+    status: str
+    evidence_count: int
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: FrameworkGroup
+    slots: list[SlotView]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.slots if s.status == "beoordeeld")
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    student: User
+    enrolment: Enrolment
+    cohort: Cohort
+    framework: Framework
+    groups: list[GroupView]
+
+    @property
+    def total(self) -> int:
+        return sum(len(g.slots) for g in self.groups)
+
+    @property
+    def done(self) -> int:
+        return sum(g.done for g in self.groups)
+
+
+def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -> PortfolioView:
+    """The student's slots in the framework version their current cohort is pinned to."""
+    enrolments = cohorts.enrolments_of_student(session, student_id=student.id or 0)
+    if not enrolments:
+        raise NotFound("Deze student is (nog) niet ingeschreven in een cohort.")
+    enrolment, cohort = enrolments[0]
+    framework = registry.get(cohort.framework_id, cohort.framework_version)
+    groups = [
+        GroupView(group=g, slots=[SlotView(eindterm=e, status="leeg", evidence_count=0) for e in g.eindtermen])
+        for g in framework.groups
+    ]
+    return PortfolioView(student=student, enrolment=enrolment, cohort=cohort, framework=framework, groups=groups)

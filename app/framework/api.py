@@ -1,0 +1,27 @@
+"""The framework as JSON under /api/v1/frameworks."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from app.accounts.permissions import Permission
+from app.errors import NotFound
+from app.framework import service
+from app.framework.routes import registry_of
+from app.web import require
+
+router = APIRouter(tags=["eindtermenkader"], dependencies=[])
+
+
+@router.get("/frameworks", dependencies=[Depends(require(Permission.framework_view))])
+def frameworks(request: Request) -> dict[str, Any]:
+    return {"items": service.framework_index(registry_of(request))}
+
+
+@router.get("/frameworks/{framework_id}/{version}", dependencies=[Depends(require(Permission.framework_view))])
+def framework(request: Request, framework_id: str, version: str) -> dict[str, Any]:
+    try:
+        found = registry_of(request).get(framework_id, version)
+    except KeyError:
+        raise NotFound("Dit eindtermenkader bestaat niet.") from None
+    return service.framework_json(found)

@@ -1,0 +1,144 @@
+"""The application factory: settings, framework registry, middleware, error handling, routers."""
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import ROOT, Settings, get_settings
+from app.db import make_engine
+from app.errors import DomainError, NotAuthenticated
+from app.framework.registry import FrameworkRegistry, load_frameworks
+from app.i18n import gettext, set_locale
+from app.web import CSRF_COOKIE, csrf_protect, is_htmx, render, request_locale, wants_json
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Security headers on every response, and the random CSRF cookie on the first visit."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        cookie = request.cookies.get(CSRF_COOKIE)
+        new_cookie = None if cookie and len(cookie) >= 32 else secrets.token_urlsafe(32)
+        scope.setdefault("state", {})["csrf_cookie"] = cookie if new_cookie is None else new_cookie
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                # Links can carry one-time tokens: never leak them to another site.
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if self.settings.cookie_secure:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+                if not is_static:
+                    # Pages and API answers hold personal data: no shared or back-button caches.
+                    headers["Cache-Control"] = "no-store"
+                if new_cookie is not None:
+                    secure = "; Secure" if self.settings.cookie_secure else ""
+                    headers.append(
+                        "Set-Cookie", f"{CSRF_COOKIE}={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}"
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _error_response(request: Request, status_code: int, message: str, details: list[Any] | None = None) -> Response:
+    set_locale(request_locale(request))
+    text = gettext(message)
+    if wants_json(request):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"detail": text, "errors": details or []}, status_code=status_code)
+    headers = {}
+    if is_htmx(request):
+        # Errors go to the page's message area instead of replacing the form the user is filling in.
+        headers = {"HX-Retarget": "#meldingen", "HX-Reswap": "innerHTML"}
+    return render(request, "error.html", {"status": status_code, "message": text, "details": details or []},
+                  status_code=status_code, headers=headers)
+
+
+def create_app(settings: Settings | None = None, registry: FrameworkRegistry | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # A broken framework file stops start-up here, naming the file and the field.
+    registry = registry or load_frameworks(Path(settings.framework_dir))
+
+    app = FastAPI(
+        title="Jobcoach-portfolio",
+        version="0.1.0",
+        dependencies=[Depends(csrf_protect)],
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.frameworks = registry
+    app.state.engine = make_engine(settings.database_url)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotAuthenticated) and not wants_json(request):
+            target = "/login"
+            if request.method == "GET":
+                target += f"?next={request.url.path}"
+            if is_htmx(request):
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return Response(status_code=303, headers={"Location": target})
+        return _error_response(request, exc.status_code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) or "invoer" for err in exc.errors()})
+        return _error_response(
+            request, 422, "De invoer is niet compleet of niet geldig.", [f"Controleer: {f}" for f in fields]
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "Deze pagina bestaat niet.", 405: "Deze actie kan hier niet."}
+        return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+
+    from app.accounts import api as accounts_api
+    from app.accounts import routes as accounts_routes
+    from app.cohorts import api as cohorts_api
+    from app.cohorts import routes as cohorts_routes
+    from app.dashboard import api as dashboard_api
+    from app.dashboard import routes as dashboard_routes
+    from app.framework import api as framework_api
+    from app.framework import routes as framework_routes
+
+    for module in (accounts_routes, dashboard_routes, framework_routes, cohorts_routes):
+        app.include_router(module.router)
+    for module in (accounts_api, framework_api, cohorts_api, dashboard_api):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

@@ -1,0 +1,22 @@
+"""Outgoing mail is written to an outbox first: it survives a crash and commits with the request."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from app.accounts.models import tz_column
+from app.db import utcnow
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=320)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True, index=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,178 @@
+"""Shared web plumbing: templates, the signed-in actor, permissions, CSRF and rendering."""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.accounts.permissions import Permission
+from app.config import ROOT, Settings
+from app.db import get_db
+from app.errors import Forbidden, NotAuthenticated, NotFound
+from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
+
+CSRF_COOKIE = "pf_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+LOCALE_COOKIE = "pf_lang"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_env = Environment(
+    loader=FileSystemLoader(str(ROOT / "templates")),
+    autoescape=select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n"],
+    undefined=ChainableUndefined,  # `form.name` on a page without a form renders empty
+)
+_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates = Jinja2Templates(env=_env)
+
+
+def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
+    from babel.dates import format_date, format_datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMM yyyy HH:mm", locale=get_locale())
+    return format_date(value, fmt, locale=get_locale())
+
+
+templates.env.filters["datum"] = _format_date
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# --- CSRF: a signed double-submit token ----------------------------------------------------------
+
+
+def csrf_token_for(request: Request) -> str:
+    """The token pages embed: an HMAC of the browser's random CSRF cookie (set by the middleware)."""
+    raw: str = request.state.csrf_cookie
+    return hmac.new(settings_of(request).secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing request carries the token in a header (HTMX) or a form field."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()  # cached on the request; the route reads the same form
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not request.cookies.get(CSRF_COOKIE) or not sent or not secrets.compare_digest(sent, csrf_token_for(request)):
+        raise Forbidden("De beveiligingscode van dit formulier ontbreekt of is verlopen. Laad de pagina opnieuw.")
+
+
+# --- who is asking --------------------------------------------------------------------------------
+
+
+def optional_actor(request: Request, db: Session = Depends(get_db)) -> accounts.Actor | None:
+    if hasattr(request.state, "actor"):
+        cached: accounts.Actor | None = request.state.actor
+        return cached
+    settings = settings_of(request)
+    token = request.cookies.get(settings.session_cookie)
+    actor = accounts.resolve_session(db, token=token, settings=settings) if token else None
+    request.state.actor = actor
+    return actor
+
+
+def current_actor(actor: accounts.Actor | None = Depends(optional_actor)) -> accounts.Actor:
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
+
+
+def require(permission: Permission) -> Callable[..., accounts.Actor]:
+    """Dependency: the signed-in actor, holding `permission`; others get 404 (nothing to see here)."""
+
+    def dependency(actor: accounts.Actor = Depends(current_actor)) -> accounts.Actor:
+        if not actor.can(permission):
+            raise NotFound()
+        return actor
+
+    dependency.__permission__ = permission  # type: ignore[attr-defined]  # read by the authorization test
+    return dependency
+
+
+def public() -> None:
+    """Marks a route that anyone may call (login, password reset, static pages)."""
+
+
+public.__permission__ = "public"  # type: ignore[attr-defined]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A full page, or just its content block when HTMX asks (the template picks its base)."""
+    # Set here, in the context that renders: a context variable set inside a threadpool dependency
+    # would not reach the template.
+    set_locale(request_locale(request))
+    ctx: dict[str, Any] = {
+        "request": request,
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": csrf_token_for(request),
+        "locale": get_locale(),
+        "locales": SUPPORTED_LOCALES,
+        "htmx": is_htmx(request),
+        "Permission": Permission,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
+    if is_htmx(request):
+        response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def json_response(data: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status_code)
+
+
+def redirect(url: str, request: Request | None = None) -> Response:
+    """A 303 after a POST; HTMX gets HX-Redirect so it performs a full navigation."""
+    if request is not None and is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return Response(status_code=303, headers={"Location": url})
+
+
+def request_locale(request: Request) -> str:
+    actor = getattr(request.state, "actor", None)
+    if actor is not None:
+        locale: str = actor.locale
+        return locale
+    cookie = request.cookies.get(LOCALE_COOKIE, "")
+    if cookie in SUPPORTED_LOCALES:
+        return cookie
+    return DEFAULT_LOCALE

@@ -1,0 +1,208 @@
+"""Test fixtures: a migrated database (SQLite file, or PostgreSQL via TEST_DATABASE_URL), emptied after
+every test; the app; clients that sign in as a given person; a small world of people and cohorts."""
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+import app.models  # noqa: F401
+from app import migrate
+from app.accounts import service as accounts
+from app.accounts.models import Role, User
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment, Programme
+from app.config import ROOT, Settings
+from app.db import make_engine
+from app.main import create_app
+from app.web import CSRF_COOKIE
+
+PASSWORD = "correct-horse-battery"
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _postgres_url()
+    if url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        except Exception as exc:  # pragma: no cover - a CI misconfiguration must fail loudly
+            pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
+        finally:
+            engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret", framework_dir=ROOT / "eindtermen",
+                    smtp_host=None, base_url="http://testserver")
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    application.state.engine.dispose()
+    application.state.engine = engine
+    yield application
+    _empty_all_tables(engine)
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Iterator[Session]:
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def csrf_token(client: TestClient, app: FastAPI) -> str:
+    """The token a page would embed, computed from the client's CSRF cookie."""
+    if not client.cookies.get(CSRF_COOKIE):
+        client.get("/login")
+    raw = client.cookies.get(CSRF_COOKIE)
+    assert raw
+    return hmac.new(app.state.settings.secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+def page_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browser(TestClient):
+    """A TestClient that fills in the CSRF token on state-changing requests, as our pages do."""
+
+    app_ref: FastAPI
+
+    def post(self, url, *args, csrf: bool = True, **kwargs):  # type: ignore[no-untyped-def,override]
+        if csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", csrf_token(self, self.app_ref))
+            kwargs["headers"] = headers
+        return super().post(url, *args, **kwargs)
+
+
+@pytest.fixture
+def client_factory(app: FastAPI) -> Iterator[Callable[[], Browser]]:
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        browser = Browser(app, follow_redirects=False)
+        browser.app_ref = app
+        made.append(browser)
+        return browser
+
+    yield make
+    for browser in made:
+        browser.close()
+
+
+@pytest.fixture
+def client(client_factory: Callable[[], Browser]) -> Browser:
+    return client_factory()
+
+
+def login(client: Browser, email: str, password: str = PASSWORD) -> None:
+    response = client.post("/login", data={"email": email, "password": password, "next": "/"})
+    assert response.status_code == 303, response.text
+
+
+@dataclass
+class World:
+    programme: Programme
+    other_programme: Programme
+    cohort: Cohort
+    other_cohort: Cohort
+    student: User
+    other_student: User
+    supervisor: User
+    other_supervisor: User
+    assessor: User
+    other_assessor: User
+    coordinator: User
+    other_coordinator: User
+    admin: User
+    bystander: User
+
+
+def make_user(session: Session, name: str, email: str, *roles: Role, number: str | None = None) -> User:
+    return accounts.create_user(session, email=email, name=name, roles=set(roles), password=PASSWORD,
+                                student_number=number)
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    """Two programmes, each with a cohort; staff assigned only to the first cohort's student."""
+    coordinator = make_user(db, "Marieke van Dijk", "coord@school.nl", Role.coordinator)
+    other_coordinator = make_user(db, "Kees Vos", "coord2@school.nl", Role.coordinator)
+    programme = cohorts.create_programme(db, name="Jobcoach duaal", coordinator_ids=[coordinator.id or 0])
+    other_programme = cohorts.create_programme(db, name="Andere opleiding",
+                                               coordinator_ids=[other_coordinator.id or 0])
+    cohort = Cohort(programme_id=programme.id or 0, name="2026-A", start_date=date(2026, 2, 1),
+                    framework_id="bvjn-eindtermen", framework_version="2012")
+    other_cohort = Cohort(programme_id=other_programme.id or 0, name="2026-B", start_date=date(2026, 9, 1),
+                          framework_id="bvjn-eindtermen", framework_version="2012")
+    db.add_all([cohort, other_cohort])
+    db.flush()
+    student = make_user(db, "Lotte de Vries", "lotte@student.nl", Role.student, number="500001")
+    other_student = make_user(db, "Daan Jansen", "daan@student.nl", Role.student, number="500002")
+    supervisor = make_user(db, "Sandra Mulder", "sandra@werk.nl", Role.praktijkbegeleider)
+    other_supervisor = make_user(db, "Peter Bakker", "peter@werk.nl", Role.praktijkbegeleider)
+    assessor = make_user(db, "Anouk Visser", "anouk@school.nl", Role.beoordelaar)
+    other_assessor = make_user(db, "Henk de Groot", "henk@school.nl", Role.beoordelaar)
+    admin = make_user(db, "Ruud Hendriks", "admin@school.nl", Role.beheerder)
+    bystander = make_user(db, "Bea Buiten", "bea@elders.nl", Role.praktijkbegeleider)
+    db.add(Enrolment(cohort_id=cohort.id or 0, student_id=student.id or 0, workplace="Werkbedrijf",
+                     supervisor_id=supervisor.id, assessor_id=assessor.id))
+    db.add(Enrolment(cohort_id=other_cohort.id or 0, student_id=other_student.id or 0,
+                     supervisor_id=other_supervisor.id, assessor_id=other_assessor.id))
+    db.commit()
+    return World(programme, other_programme, cohort, other_cohort, student, other_student, supervisor,
+                 other_supervisor, assessor, other_assessor, coordinator, other_coordinator, admin, bystander)
+
+
+SEED_DIR_CANDIDATES = [ROOT.parent / "shared" / "seeds", ROOT / ".." / "shared" / "seeds"]
+
+
+def seed_path(name: str) -> Path | None:
+    for directory in SEED_DIR_CANDIDATES:
+        if (directory / name).exists():
+            return directory / name
+    return None
