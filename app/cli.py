@@ -50,7 +50,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, worke
 def user_create(
     email: str,
     name: str,
-    role: list[Role] = typer.Option(..., "--role", help="Eén of meer rollen."),  # noqa: B008
+    role: list[Role] = typer.Option(..., "--role", help="Eén of meer rollen."),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Maak een gebruiker aan met een wachtwoord."""
@@ -66,8 +66,10 @@ def user_create(
 
 
 @cli.command("import")
-def import_people(cohort: int = typer.Option(..., help="Id van het cohort."),
-                  file: Path = typer.Argument(..., exists=True, readable=True)) -> None:  # noqa: B008
+def import_people(
+    cohort: int = typer.Option(..., help="Id van het cohort."),
+    file: Path = typer.Argument(..., exists=True, readable=True),
+) -> None:
     """Importeer personen uit een CSV-bestand in een cohort (alles-of-niets)."""
     from app.cohorts import service as cohorts
     from app.cohorts.models import Cohort
@@ -86,8 +88,10 @@ def import_people(cohort: int = typer.Option(..., help="Id van het cohort."),
                 typer.echo(f"  {detail}", err=True)
             raise typer.Exit(1) from None
         session.commit()
-    typer.echo(f"{result.created} nieuw, {result.updated} bijgewerkt, {result.enrolled} ingeschreven, "
-               f"{result.assigned} koppelingen, {result.unchanged} ongewijzigd.")
+    typer.echo(
+        f"{result.created} nieuw, {result.updated} bijgewerkt, {result.enrolled} ingeschreven, "
+        f"{result.assigned} koppelingen, {result.unchanged} ongewijzigd."
+    )
 
 
 def main() -> None:

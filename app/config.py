@@ -6,14 +6,15 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - a placeholder, refused outside local SQLite
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = f"sqlite:///{ROOT / 'data' / 'portfolio.db'}"
-    # Signs nothing sensitive today (sessions are server-side rows), but derives CSRF tokens.
-    secret_key: str = "dev-only-change-me"
+    # Derives CSRF tokens. The default is for local SQLite use only: create_app refuses it elsewhere.
+    secret_key: str = DEV_SECRET_KEY
     framework_dir: Path = ROOT / "eindtermen"
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "nl"

@@ -1,6 +1,7 @@
 """A believable demo: one programme, one cohort of 14 students, their workplaces and school staff."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -12,7 +13,7 @@ from app.cohorts.models import Cohort, Enrolment
 from app.config import get_settings
 from app.framework.registry import load_frameworks
 
-DEMO_PASSWORD = "demo-jobcoach-2026"
+DEMO_PASSWORD = "demo-jobcoach-2026"  # noqa: S105 - printed on purpose for the demo
 DOMAIN = "demo.jobcoach.nl"
 
 COORDINATOR = ("Marieke van Dijk", "coordinator")
@@ -26,13 +27,20 @@ SUPERVISORS = [
     ("Jeroen Smit", "j.smit", "Manager facilitair", "Hotel De Wadden"),
 ]
 STUDENTS = [
-    ("Lotte de Vries", "lotte", "500101"), ("Daan Jansen", "daan", "500102"),
-    ("Sanne Bos", "sanne", "500103"), ("Bram Meijer", "bram", "500104"),
-    ("Noor Yilmaz", "noor", "500105"), ("Thomas van Leeuwen", "thomas", "500106"),
-    ("Emma de Boer", "emma", "500107"), ("Youssef Haddou", "youssef", "500108"),
-    ("Femke Dekker", "femke", "500109"), ("Joris Brouwer", "joris", "500110"),
-    ("Iris Koster", "iris", "500111"), ("Mohamed Aydin", "mohamed", "500112"),
-    ("Julia Vermeulen", "julia", "500113"), ("Sven Hoekstra", "sven", "500114"),
+    ("Lotte de Vries", "lotte", "500101"),
+    ("Daan Jansen", "daan", "500102"),
+    ("Sanne Bos", "sanne", "500103"),
+    ("Bram Meijer", "bram", "500104"),
+    ("Noor Yilmaz", "noor", "500105"),
+    ("Thomas van Leeuwen", "thomas", "500106"),
+    ("Emma de Boer", "emma", "500107"),
+    ("Youssef Haddou", "youssef", "500108"),
+    ("Femke Dekker", "femke", "500109"),
+    ("Joris Brouwer", "joris", "500110"),
+    ("Iris Koster", "iris", "500111"),
+    ("Mohamed Aydin", "mohamed", "500112"),
+    ("Julia Vermeulen", "julia", "500113"),
+    ("Sven Hoekstra", "sven", "500114"),
 ]
 
 
@@ -46,23 +54,33 @@ def seed_if_empty(session: Session) -> bool:
         return False
     framework = load_frameworks(get_settings().framework_dir).latest("bvjn-eindtermen")
 
-    def person(name: str, login: str, roles: set[Role], **extra: str) -> User:
-        return accounts.create_user(session, email=_email(login), name=name, roles=roles, password=DEMO_PASSWORD,
-                                    **extra)
+    def person(name: str, login: str, roles: set[Role], **extra: Any) -> User:
+        return accounts.create_user(
+            session, email=_email(login), name=name, roles=roles, password=DEMO_PASSWORD, **extra
+        )
 
     coordinator = person(*COORDINATOR, {Role.coordinator})
     person(*ADMIN, {Role.beheerder})
-    assessors = [person(n, login, {Role.beoordelaar}, organisation="Hogeschool Midden-Nederland")
-                 for n, login in ASSESSORS]
-    supervisors = [person(n, login, {Role.praktijkbegeleider}, function=f, organisation=w)
-                   for n, login, f, w in SUPERVISORS]
+    assessors = [
+        person(n, login, {Role.beoordelaar}, organisation="Hogeschool Midden-Nederland") for n, login in ASSESSORS
+    ]
+    supervisors = [
+        person(n, login, {Role.praktijkbegeleider}, function=f, organisation=w) for n, login, f, w in SUPERVISORS
+    ]
     programme = cohorts.create_programme(
-        session, name="Post-hbo Jobcoach (duaal)", institution="Hogeschool Midden-Nederland",
+        session,
+        name="Post-hbo Jobcoach (duaal)",
+        institution="Hogeschool Midden-Nederland",
         coordinator_ids=[coordinator.id or 0],
     )
-    cohort = Cohort(programme_id=programme.id or 0, name="Jobcoach 2026-A", start_date=date(2026, 2, 2),
-                    planned_end_date=date(2027, 1, 29), framework_id=framework.id,
-                    framework_version=framework.version)
+    cohort = Cohort(
+        programme_id=programme.id or 0,
+        name="Jobcoach 2026-A",
+        start_date=date(2026, 2, 2),
+        planned_end_date=date(2027, 1, 29),
+        framework_id=framework.id,
+        framework_version=framework.version,
+    )
     session.add(cohort)
     session.flush()
     for i, (name, login, number) in enumerate(STUDENTS):
@@ -70,11 +88,15 @@ def seed_if_empty(session: Session) -> bool:
         supervisor = supervisors[i % len(supervisors)]
         # The last student has just started: no supervisor or assessor assigned yet.
         newcomer = i == len(STUDENTS) - 1
-        session.add(Enrolment(
-            cohort_id=cohort.id or 0, student_id=student.id or 0, workplace=supervisor.organisation,
-            supervisor_id=None if newcomer else supervisor.id,
-            assessor_id=None if newcomer else assessors[i % len(assessors)].id,
-        ))
+        session.add(
+            Enrolment(
+                cohort_id=cohort.id or 0,
+                student_id=student.id or 0,
+                workplace=supervisor.organisation,
+                supervisor_id=None if newcomer else supervisor.id,
+                assessor_id=None if newcomer else assessors[i % len(assessors)].id,
+            )
+        )
     session.flush()
     return True
 

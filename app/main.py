@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import ROOT, Settings, get_settings
+from app.config import DEV_SECRET_KEY, ROOT, Settings, get_settings
 from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
@@ -62,9 +62,7 @@ class SecurityHeadersMiddleware:
                     headers["Cache-Control"] = "no-store"
                 if new_cookie is not None:
                     secure = "; Secure" if self.settings.cookie_secure else ""
-                    headers.append(
-                        "Set-Cookie", f"{CSRF_COOKIE}={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}"
-                    )
+                    headers.append("Set-Cookie", f"{CSRF_COOKIE}={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -81,12 +79,19 @@ def _error_response(request: Request, status_code: int, message: str, details: l
     if is_htmx(request):
         # Errors go to the page's message area instead of replacing the form the user is filling in.
         headers = {"HX-Retarget": "#meldingen", "HX-Reswap": "innerHTML"}
-    return render(request, "error.html", {"status": status_code, "message": text, "details": details or []},
-                  status_code=status_code, headers=headers)
+    return render(
+        request,
+        "error.html",
+        {"status": status_code, "message": text, "details": details or []},
+        status_code=status_code,
+        headers=headers,
+    )
 
 
 def create_app(settings: Settings | None = None, registry: FrameworkRegistry | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.secret_key == DEV_SECRET_KEY and not settings.is_sqlite:
+        raise RuntimeError("Zet SECRET_KEY: de ontwikkelsleutel is alleen toegestaan met een lokale SQLite-database.")
     # A broken framework file stops start-up here, naming the file and the field.
     registry = registry or load_frameworks(Path(settings.framework_dir))
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-import app.models  # noqa: F401
+import app.models
 from app import migrate
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
@@ -72,8 +72,13 @@ def _empty_all_tables(engine: Engine) -> None:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", framework_dir=ROOT / "eindtermen",
-                    smtp_host=None, base_url="http://testserver")
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        framework_dir=ROOT / "eindtermen",
+        smtp_host=None,
+        base_url="http://testserver",
+    )
 
 
 @pytest.fixture
@@ -163,8 +168,9 @@ class World:
 
 
 def make_user(session: Session, name: str, email: str, *roles: Role, number: str | None = None) -> User:
-    return accounts.create_user(session, email=email, name=name, roles=set(roles), password=PASSWORD,
-                                student_number=number)
+    return accounts.create_user(
+        session, email=email, name=name, roles=set(roles), password=PASSWORD, student_number=number
+    )
 
 
 @pytest.fixture
@@ -173,12 +179,21 @@ def world(db: Session) -> World:
     coordinator = make_user(db, "Marieke van Dijk", "coord@school.nl", Role.coordinator)
     other_coordinator = make_user(db, "Kees Vos", "coord2@school.nl", Role.coordinator)
     programme = cohorts.create_programme(db, name="Jobcoach duaal", coordinator_ids=[coordinator.id or 0])
-    other_programme = cohorts.create_programme(db, name="Andere opleiding",
-                                               coordinator_ids=[other_coordinator.id or 0])
-    cohort = Cohort(programme_id=programme.id or 0, name="2026-A", start_date=date(2026, 2, 1),
-                    framework_id="bvjn-eindtermen", framework_version="2012")
-    other_cohort = Cohort(programme_id=other_programme.id or 0, name="2026-B", start_date=date(2026, 9, 1),
-                          framework_id="bvjn-eindtermen", framework_version="2012")
+    other_programme = cohorts.create_programme(db, name="Andere opleiding", coordinator_ids=[other_coordinator.id or 0])
+    cohort = Cohort(
+        programme_id=programme.id or 0,
+        name="2026-A",
+        start_date=date(2026, 2, 1),
+        framework_id="bvjn-eindtermen",
+        framework_version="2012",
+    )
+    other_cohort = Cohort(
+        programme_id=other_programme.id or 0,
+        name="2026-B",
+        start_date=date(2026, 9, 1),
+        framework_id="bvjn-eindtermen",
+        framework_version="2012",
+    )
     db.add_all([cohort, other_cohort])
     db.flush()
     student = make_user(db, "Lotte de Vries", "lotte@student.nl", Role.student, number="500001")
@@ -189,13 +204,40 @@ def world(db: Session) -> World:
     other_assessor = make_user(db, "Henk de Groot", "henk@school.nl", Role.beoordelaar)
     admin = make_user(db, "Ruud Hendriks", "admin@school.nl", Role.beheerder)
     bystander = make_user(db, "Bea Buiten", "bea@elders.nl", Role.praktijkbegeleider)
-    db.add(Enrolment(cohort_id=cohort.id or 0, student_id=student.id or 0, workplace="Werkbedrijf",
-                     supervisor_id=supervisor.id, assessor_id=assessor.id))
-    db.add(Enrolment(cohort_id=other_cohort.id or 0, student_id=other_student.id or 0,
-                     supervisor_id=other_supervisor.id, assessor_id=other_assessor.id))
+    db.add(
+        Enrolment(
+            cohort_id=cohort.id or 0,
+            student_id=student.id or 0,
+            workplace="Werkbedrijf",
+            supervisor_id=supervisor.id,
+            assessor_id=assessor.id,
+        )
+    )
+    db.add(
+        Enrolment(
+            cohort_id=other_cohort.id or 0,
+            student_id=other_student.id or 0,
+            supervisor_id=other_supervisor.id,
+            assessor_id=other_assessor.id,
+        )
+    )
     db.commit()
-    return World(programme, other_programme, cohort, other_cohort, student, other_student, supervisor,
-                 other_supervisor, assessor, other_assessor, coordinator, other_coordinator, admin, bystander)
+    return World(
+        programme,
+        other_programme,
+        cohort,
+        other_cohort,
+        student,
+        other_student,
+        supervisor,
+        other_supervisor,
+        assessor,
+        other_assessor,
+        coordinator,
+        other_coordinator,
+        admin,
+        bystander,
+    )
 
 
 SEED_DIR_CANDIDATES = [ROOT.parent / "shared" / "seeds", ROOT / ".." / "shared" / "seeds"]

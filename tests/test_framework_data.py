@@ -156,9 +156,7 @@ def test_letters_match_seed(shipped: Framework, seed_sections: dict[str, str], g
 
 
 @pytest.mark.parametrize("group_code", ["IA", "JF", "CJ"])
-def test_lettered_texts_match_seed(
-    shipped: Framework, seed_sections: dict[str, str], group_code: str
-) -> None:
+def test_lettered_texts_match_seed(shipped: Framework, seed_sections: dict[str, str], group_code: str) -> None:
     # Split the section at "a) ", "b) ", ...: piece 0 is the heading and lead-in, then one per eindterm.
     pieces = re.split(r"(?m)^\s*[a-z]\)\s", seed_sections[group_code])
     group = shipped.group(group_code)
@@ -181,9 +179,7 @@ def test_methodiek_matches_seed(shipped: Framework, seed_sections: dict[str, str
     assert all(t.context == M_CONTEXT for t in bulleted)
 
     # Heading, description and the six statements, followed by the bullets' shared lead-in.
-    expected_head = (
-        f"Methodiek (={group.description}) " + " ".join(t.text for t in statements) + f" {M_CONTEXT}"
-    )
+    expected_head = f"Methodiek (={group.description}) " + " ".join(t.text for t in statements) + f" {M_CONTEXT}"
     assert normalise(head + marker) == normalise(expected_head)
     # One eindterm per bullet glyph, word for word.
     assert [normalise(t.text) for t in bulleted] == [normalise(p) for p in bullets.split(BULLET)[1:]]
@@ -354,9 +350,7 @@ def test_same_id_and_version_twice_is_rejected(tmp_path: Path, shipped_data: dic
 
 def test_other_kinds_are_skipped(tmp_path: Path, shipped_data: dict[str, Any]) -> None:
     write_yaml(tmp_path / "kader.yaml", {"kind": "eindtermenkader", **shipped_data})
-    profiel = write_yaml(
-        tmp_path / "profiel.yaml", {"kind": "beroepsprofiel", "id": "jobcoach", "rollen": []}
-    )
+    profiel = write_yaml(tmp_path / "profiel.yaml", {"kind": "beroepsprofiel", "id": "jobcoach", "rollen": []})
     registry = load_frameworks(tmp_path)
     assert [fw.key for fw in registry.all()] == ["bvjn-eindtermen@2012"]
     with pytest.raises(FrameworkError, match="beroepsprofiel"):

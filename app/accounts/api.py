@@ -13,5 +13,11 @@ router = APIRouter(tags=["account"])
 
 @router.get("/me")
 def me(actor: Actor = Depends(require(Permission.signed_in))) -> dict[str, Any]:
-    return {"id": actor.id, "name": actor.name, "email": actor.email, "locale": actor.locale,
-            "roles": sorted(r.value for r in actor.roles), "permissions": sorted(p.value for p in actor.permissions)}
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "email": actor.email,
+        "locale": actor.locale,
+        "roles": sorted(r.value for r in actor.roles),
+        "permissions": sorted(p.value for p in actor.permissions),
+    }

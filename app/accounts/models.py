@@ -17,7 +17,7 @@ class Role(StrEnum):
     beheerder = "beheerder"
 
 
-def tz_column(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+def tz_column(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg,unused-ignore]
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 

@@ -19,15 +19,26 @@ class Permission(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.student: frozenset({Permission.signed_in, Permission.framework_view, Permission.portfolio_own,
-                             Permission.student_view}),
-    Role.praktijkbegeleider: frozenset({Permission.signed_in, Permission.framework_view,
-                                        Permission.student_view, Permission.students_assigned}),
-    Role.beoordelaar: frozenset({Permission.signed_in, Permission.framework_view, Permission.student_view,
-                                 Permission.students_assigned}),
-    Role.coordinator: frozenset({Permission.signed_in, Permission.framework_view, Permission.student_view,
-                                 Permission.cohort_view, Permission.cohort_manage, Permission.people_import,
-                                 Permission.assignment_manage}),
+    Role.student: frozenset(
+        {Permission.signed_in, Permission.framework_view, Permission.portfolio_own, Permission.student_view}
+    ),
+    Role.praktijkbegeleider: frozenset(
+        {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}
+    ),
+    Role.beoordelaar: frozenset(
+        {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}
+    ),
+    Role.coordinator: frozenset(
+        {
+            Permission.signed_in,
+            Permission.framework_view,
+            Permission.student_view,
+            Permission.cohort_view,
+            Permission.cohort_manage,
+            Permission.people_import,
+            Permission.assignment_manage,
+        }
+    ),
     # Data minimisation: the beheerder manages accounts but does not read portfolios.
     Role.beheerder: frozenset({Permission.signed_in, Permission.framework_view, Permission.user_manage}),
 }

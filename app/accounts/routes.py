@@ -63,7 +63,8 @@ def login(
     user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
     if user is None:
         return render(
-            request, "accounts/login.html",
+            request,
+            "accounts/login.html",
             {"next": _safe_next(next), "email": email, "error": "E-mailadres of wachtwoord klopt niet."},
             status_code=400,
         )
@@ -72,8 +73,13 @@ def login(
     )
     response = redirect(_safe_next(next) if next != "/" else "/")
     response.set_cookie(
-        settings.session_cookie, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
-        max_age=settings.session_max_hours * 3600, path="/",
+        settings.session_cookie,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_max_hours * 3600,
+        path="/",
     )
     return response
 
@@ -128,8 +134,12 @@ def reset(
 ) -> Response:
     if password != password_again:
         service.check_reset_token(db, token=token)
-        return render(request, "accounts/reset.html", {"token": token, "error": "De wachtwoorden zijn niet gelijk."},
-                      status_code=422)
+        return render(
+            request,
+            "accounts/reset.html",
+            {"token": token, "error": "De wachtwoorden zijn niet gelijk."},
+            status_code=422,
+        )
     try:
         service.reset_password(db, token=token, password=password)
     except InvalidInput as exc:
@@ -158,12 +168,18 @@ def switch_language(
 
 
 def _users_page(request: Request, db: Session, status_code: int = 200, **extra: object) -> Response:
-    return render(request, "accounts/users.html", {"users": service.list_users(db), "roles": list(Role), **extra},
-                  status_code=status_code)
+    return render(
+        request,
+        "accounts/users.html",
+        {"users": service.list_users(db), "roles": list(Role), **extra},
+        status_code=status_code,
+    )
 
 
 @router.get("/beheer/gebruikers")
-def users(request: Request, db: Session = Depends(get_db), _: Actor = Depends(require(Permission.user_manage))) -> Response:
+def users(
+    request: Request, db: Session = Depends(get_db), _: Actor = Depends(require(Permission.user_manage))
+) -> Response:
     return _users_page(request, db)
 
 
@@ -202,7 +218,9 @@ def create_user(
 
 @router.post("/beheer/gebruikers/{user_id}/blokkeren")
 def disable_user(
-    request: Request, user_id: int, db: Session = Depends(get_db),
+    request: Request,
+    user_id: int,
+    db: Session = Depends(get_db),
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
     service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
@@ -211,7 +229,9 @@ def disable_user(
 
 @router.post("/beheer/gebruikers/{user_id}/deblokkeren")
 def enable_user(
-    request: Request, user_id: int, db: Session = Depends(get_db),
+    request: Request,
+    user_id: int,
+    db: Session = Depends(get_db),
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
     service.set_active(db, user_id=user_id, active=True, actor_id=actor.id)

@@ -99,8 +99,14 @@ def create_user(
     assert user.id is not None
     for role in sorted(roles):
         session.add(UserRole(user_id=user.id, role=role.value))
-    audit.record(session, actor_id=actor_id, action="user.created", object_type="user", object_id=user.id,
-                 data={"roles": sorted(r.value for r in roles)})
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.created",
+        object_type="user",
+        object_id=user.id,
+        data={"roles": sorted(r.value for r in roles)},
+    )
     session.flush()
     return user
 
@@ -125,7 +131,9 @@ def list_users(session: Session) -> list[tuple[User, frozenset[Role]]]:
 def authenticate_limit_reached(session: Session, *, email: str, client: str, settings: Settings) -> bool:
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
     failures = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
             LoginAttempt.email_hash == _digest(normalise_email(email)),
             LoginAttempt.client_hash == _digest(client),
             col(LoginAttempt.at) >= since,
@@ -164,17 +172,22 @@ def start_session(session: Session, *, user: User, settings: Settings, previous_
         end_session(session, token=previous_token)
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(UserSession(
-        token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-        expires_at=now + timedelta(hours=settings.session_max_hours),
-    ))
+    session.add(
+        UserSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_max_hours),
+        )
+    )
     audit.record(session, actor_id=user.id, action="user.login", object_type="user", object_id=user.id)
     session.flush()
     return token
 
 
 def end_session(session: Session, *, token: str) -> None:
-    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -207,8 +220,15 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
         session.add(user_session)
     assert user.id is not None
     roles = roles_of(session, user_id=user.id)
-    return Actor(id=user.id, name=user.name, email=user.email, locale=user.locale, roles=roles,
-                 permissions=permissions_for(set(roles)), session_id=user_session.id)
+    return Actor(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        locale=user.locale,
+        roles=roles,
+        permissions=permissions_for(set(roles)),
+        session_id=user_session.id,
+    )
 
 
 def set_active(session: Session, *, user_id: int, active: bool, actor_id: int) -> User:
@@ -221,9 +241,14 @@ def set_active(session: Session, *, user_id: int, active: bool, actor_id: int) -
     session.add(user)
     if not active:
         # Disabling ends every session at once, not at the next expiry.
-        session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))  # type: ignore[call-overload]
-    audit.record(session, actor_id=actor_id, action="user.enabled" if active else "user.disabled",
-                 object_type="user", object_id=user_id)
+        session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.enabled" if active else "user.disabled",
+        object_type="user",
+        object_id=user_id,
+    )
     session.flush()
     return user
 
@@ -246,10 +271,13 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
         return
     assert user.id is not None
     token = secrets.token_urlsafe(32)
-    session.add(PasswordResetToken(
-        token_hash=_digest(token), user_id=user.id,
-        expires_at=utcnow() + timedelta(hours=settings.password_reset_hours),
-    ))
+    session.add(
+        PasswordResetToken(
+            token_hash=_digest(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(hours=settings.password_reset_hours),
+        )
+    )
     link = f"{settings.base_url.rstrip('/')}/wachtwoord-herstellen/{token}"
     notifications.queue_mail(
         session,
@@ -261,8 +289,7 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
             "Heeft u dit niet aangevraagd? Dan kunt u dit bericht negeren.\n"
         ),
     )
-    audit.record(session, actor_id=None, action="user.password_reset_requested", object_type="user",
-                 object_id=user.id)
+    audit.record(session, actor_id=None, action="user.password_reset_requested", object_type="user", object_id=user.id)
     session.flush()
 
 
@@ -290,6 +317,6 @@ def reset_password(session: Session, *, token: str, password: str) -> None:
     reset.used_at = utcnow()
     session.add_all([user, reset])
     # A new password ends every open session: whoever knew the old one is out.
-    session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
     audit.record(session, actor_id=user.id, action="user.password_reset", object_type="user", object_id=user.id)
     session.flush()

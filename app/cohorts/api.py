@@ -18,7 +18,9 @@ router = APIRouter(tags=["cohorten"])
 
 def _cohort_json(cohort: Cohort) -> dict[str, Any]:
     return {
-        "id": cohort.id, "name": cohort.name, "programme_id": cohort.programme_id,
+        "id": cohort.id,
+        "name": cohort.name,
+        "programme_id": cohort.programme_id,
         "start_date": cohort.start_date.isoformat(),
         "planned_end_date": cohort.planned_end_date.isoformat() if cohort.planned_end_date else None,
         "framework": {"id": cohort.framework_id, "version": cohort.framework_version},
@@ -27,19 +29,30 @@ def _cohort_json(cohort: Cohort) -> dict[str, Any]:
 
 @router.get("/cohorts")
 def cohorts(db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_view))) -> dict[str, Any]:
-    return {"items": [
-        {**_cohort_json(s.cohort), "programme": s.programme.name, "student_count": s.student_count}
-        for s in service.list_cohorts(db, actor=actor)
-    ]}
+    return {
+        "items": [
+            {**_cohort_json(s.cohort), "programme": s.programme.name, "student_count": s.student_count}
+            for s in service.list_cohorts(db, actor=actor)
+        ]
+    }
 
 
 @router.get("/cohorts/{cohort_id}")
-def cohort(db: Session = Depends(get_db),
-           cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))) -> dict[str, Any]:
+def cohort(
+    db: Session = Depends(get_db), cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))
+) -> dict[str, Any]:
     members = service.cohort_members(db, cohort_id=cohort.id or 0)
-    return {**_cohort_json(cohort), "students": [
-        {"id": m.student.id, "name": m.student.name, "student_number": m.student.student_number,
-         "workplace": m.enrolment.workplace,
-         "supervisor_id": m.enrolment.supervisor_id, "assessor_id": m.enrolment.assessor_id}
-        for m in members
-    ]}
+    return {
+        **_cohort_json(cohort),
+        "students": [
+            {
+                "id": m.student.id,
+                "name": m.student.name,
+                "student_number": m.student.student_number,
+                "workplace": m.enrolment.workplace,
+                "supervisor_id": m.enrolment.supervisor_id,
+                "assessor_id": m.enrolment.assessor_id,
+            }
+            for m in members
+        ],
+    }

@@ -44,24 +44,30 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/cohorten")
-def cohorts(request: Request, db: Session = Depends(get_db),
-            actor: Actor = Depends(require(Permission.cohort_view))) -> Response:
+def cohorts(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_view))
+) -> Response:
     return render(request, "cohorts/list.html", {"summaries": service.list_cohorts(db, actor=actor)})
 
 
-def _new_form(request: Request, db: Session, actor: Actor, **extra: object) -> Response:
-    status = extra.pop("status", 200)
-    return render(request, "cohorts/new.html", {
-        "programmes": service.programmes_for(db, actor=actor),
-        "frameworks": frameworks_of(request).all(),
-        "form": extra.pop("form", {}),
-        **extra,
-    }, status_code=int(status))  # type: ignore[call-overload]
+def _new_form(request: Request, db: Session, actor: Actor, status_code: int = 200, **extra: object) -> Response:
+    return render(
+        request,
+        "cohorts/new.html",
+        {
+            "programmes": service.programmes_for(db, actor=actor),
+            "frameworks": frameworks_of(request).all(),
+            "form": extra.pop("form", {}),
+            **extra,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/cohorten/nieuw")
-def new_cohort_form(request: Request, db: Session = Depends(get_db),
-                    actor: Actor = Depends(require(Permission.cohort_manage))) -> Response:
+def new_cohort_form(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_manage))
+) -> Response:
     return _new_form(request, db, actor)
 
 
@@ -78,31 +84,48 @@ def create_cohort(
 ) -> Response:
     try:
         cohort = service.create_cohort(
-            db, actor=actor, registry=frameworks_of(request), programme_id=programme_id, name=name,
-            start_date=_parse_date(start_date), planned_end_date=_parse_date(planned_end_date), framework_key=framework,
+            db,
+            actor=actor,
+            registry=frameworks_of(request),
+            programme_id=programme_id,
+            name=name,
+            start_date=_parse_date(start_date),
+            planned_end_date=_parse_date(planned_end_date),
+            framework_key=framework,
         )
     except InvalidInput as exc:
-        form = {"programme_id": programme_id, "name": name, "start_date": start_date,
-                "planned_end_date": planned_end_date, "framework": framework}
-        return _new_form(request, db, actor, errors=exc.details, form=form, status=422)
+        form = {
+            "programme_id": programme_id,
+            "name": name,
+            "start_date": start_date,
+            "planned_end_date": planned_end_date,
+            "framework": framework,
+        }
+        return _new_form(request, db, actor, errors=exc.details, form=form, status_code=422)
     return redirect(f"/cohorten/{cohort.id}", request)
 
 
 def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
     framework = frameworks_of(request).get(cohort.framework_id, cohort.framework_version)
-    return render(request, "cohorts/detail.html", {
-        "cohort": cohort,
-        "framework": framework,
-        "members": service.cohort_members(db, cohort_id=cohort.id or 0),
-        "supervisors": service.staff_with_role(db, role=Role.praktijkbegeleider),
-        "assessors": service.staff_with_role(db, role=Role.beoordelaar),
-        **extra,
-    }, status_code=status)
+    return render(
+        request,
+        "cohorts/detail.html",
+        {
+            "cohort": cohort,
+            "framework": framework,
+            "members": service.cohort_members(db, cohort_id=cohort.id or 0),
+            "supervisors": service.staff_with_role(db, role=Role.praktijkbegeleider),
+            "assessors": service.staff_with_role(db, role=Role.beoordelaar),
+            **extra,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/cohorten/{cohort_id}")
-def cohort_detail(request: Request, db: Session = Depends(get_db),
-                  cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))) -> Response:
+def cohort_detail(
+    request: Request, db: Session = Depends(get_db), cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))
+) -> Response:
     return _cohort_page(request, db, cohort)
 
 
@@ -135,7 +158,10 @@ def assign_guidance(
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:
     service.assign_guidance(
-        db, actor=actor, cohort=cohort, student_id=student_id,
+        db,
+        actor=actor,
+        cohort=cohort,
+        student_id=student_id,
         supervisor_id=int(supervisor_id) if supervisor_id.isdigit() else None,
         assessor_id=int(assessor_id) if assessor_id.isdigit() else None,
     )

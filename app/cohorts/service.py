@@ -30,14 +30,31 @@ IMPORTABLE_ROLES = {
 }
 # Header names as student information systems spell them, Dutch and English.
 HEADER_ALIASES = {
-    "naam": "name", "name": "name", "volledige naam": "name",
-    "e-mail": "email", "email": "email", "e-mailadres": "email", "emailadres": "email", "mail": "email",
-    "rol": "role", "role": "role",
-    "studentnummer": "student_number", "student number": "student_number", "student_number": "student_number",
-    "organisatie": "organisation", "werkplek": "organisation", "organisatie/werkplek": "organisation",
-    "organisation": "organisation", "workplace": "organisation", "stagebedrijf": "organisation",
-    "praktijkbegeleider": "supervisor", "supervisor": "supervisor", "praktijkbegeleider e-mail": "supervisor",
-    "beoordelaar": "assessor", "assessor": "assessor", "beoordelaar e-mail": "assessor",
+    "naam": "name",
+    "name": "name",
+    "volledige naam": "name",
+    "e-mail": "email",
+    "email": "email",
+    "e-mailadres": "email",
+    "emailadres": "email",
+    "mail": "email",
+    "rol": "role",
+    "role": "role",
+    "studentnummer": "student_number",
+    "student number": "student_number",
+    "student_number": "student_number",
+    "organisatie": "organisation",
+    "werkplek": "organisation",
+    "organisatie/werkplek": "organisation",
+    "organisation": "organisation",
+    "workplace": "organisation",
+    "stagebedrijf": "organisation",
+    "praktijkbegeleider": "supervisor",
+    "supervisor": "supervisor",
+    "praktijkbegeleider e-mail": "supervisor",
+    "beoordelaar": "assessor",
+    "assessor": "assessor",
+    "beoordelaar e-mail": "assessor",
 }
 REQUIRED_COLUMNS = ("name", "email", "role")
 
@@ -48,9 +65,9 @@ REQUIRED_COLUMNS = ("name", "email", "role")
 def coordinated_programme_ids(session: Session, *, actor: Actor) -> list[int]:
     if not actor.can(Permission.cohort_view):
         return []
-    return list(session.exec(
-        select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)
-    ).all())
+    return list(
+        session.exec(select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)).all()
+    )
 
 
 def visible_student(session: Session, *, actor: Actor, student_id: int) -> User:
@@ -96,9 +113,7 @@ def list_cohorts(session: Session, *, actor: Actor) -> list[CohortSummary]:
     programme_ids = coordinated_programme_ids(session, actor=actor)
     if not programme_ids:
         return []
-    counts = (
-        select(Enrolment.cohort_id, func.count().label("n")).group_by(col(Enrolment.cohort_id)).subquery()
-    )
+    counts = select(Enrolment.cohort_id, func.count().label("n")).group_by(col(Enrolment.cohort_id)).subquery()
     rows = session.exec(
         select(Cohort, Programme, func.coalesce(counts.c.n, 0))
         .join(Programme, col(Programme.id) == Cohort.programme_id)
@@ -126,9 +141,11 @@ class Member:
 
 def cohort_members(session: Session, *, cohort_id: int) -> list[Member]:
     enrolments = session.exec(select(Enrolment).where(Enrolment.cohort_id == cohort_id)).all()
-    ids = {e.student_id for e in enrolments} | {e.supervisor_id for e in enrolments if e.supervisor_id} | {
-        e.assessor_id for e in enrolments if e.assessor_id
-    }
+    ids = (
+        {e.student_id for e in enrolments}
+        | {e.supervisor_id for e in enrolments if e.supervisor_id}
+        | {e.assessor_id for e in enrolments if e.assessor_id}
+    )
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()} if ids else {}
     members = [
         Member(
@@ -143,10 +160,14 @@ def cohort_members(session: Session, *, cohort_id: int) -> list[Member]:
 
 
 def staff_with_role(session: Session, *, role: Role) -> list[User]:
-    return list(session.exec(
-        select(User).join(UserRole, col(UserRole.user_id) == User.id)
-        .where(UserRole.role == role.value, col(User.is_active).is_(True)).order_by(User.name)
-    ).all())
+    return list(
+        session.exec(
+            select(User)
+            .join(UserRole, col(UserRole.user_id) == User.id)
+            .where(UserRole.role == role.value, col(User.is_active).is_(True))
+            .order_by(User.name)
+        ).all()
+    )
 
 
 def assigned_students(session: Session, *, actor: Actor) -> list[tuple[Enrolment, User, Cohort]]:
@@ -162,8 +183,10 @@ def assigned_students(session: Session, *, actor: Actor) -> list[tuple[Enrolment
 
 def enrolments_of_student(session: Session, *, student_id: int) -> list[tuple[Enrolment, Cohort]]:
     rows = session.exec(
-        select(Enrolment, Cohort).join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .where(Enrolment.student_id == student_id).order_by(col(Cohort.start_date).desc())
+        select(Enrolment, Cohort)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(Enrolment.student_id == student_id)
+        .order_by(col(Cohort.start_date).desc())
     ).all()
     return [(e, c) for e, c in rows]
 
@@ -171,8 +194,9 @@ def enrolments_of_student(session: Session, *, student_id: int) -> list[tuple[En
 # --- writing --------------------------------------------------------------------------------------
 
 
-def create_programme(session: Session, *, name: str, institution: str | None = None,
-                     coordinator_ids: list[int] | None = None) -> Programme:
+def create_programme(
+    session: Session, *, name: str, institution: str | None = None, coordinator_ids: list[int] | None = None
+) -> Programme:
     programme = Programme(name=name, institution=institution)
     session.add(programme)
     session.flush()
@@ -206,33 +230,55 @@ def create_cohort(
     framework_id, _, version = framework_key.partition("@")
     if (framework_id, version) not in registry:
         errors.append("Kies een bestaande versie van het eindtermenkader.")
-    if not errors and session.exec(
-        select(Cohort.id).where(Cohort.programme_id == programme_id, Cohort.name == name.strip())
-    ).first():
+    if (
+        not errors
+        and session.exec(
+            select(Cohort.id).where(Cohort.programme_id == programme_id, Cohort.name == name.strip())
+        ).first()
+    ):
         errors.append(f"Er bestaat al een cohort met de naam '{name.strip()}' in deze opleiding.")
     if errors:
         raise InvalidInput("Het cohort is niet aangemaakt.", details=errors)
     assert start_date is not None
-    cohort = Cohort(programme_id=programme_id, name=name.strip(), start_date=start_date,
-                    planned_end_date=planned_end_date, framework_id=framework_id, framework_version=version)
+    cohort = Cohort(
+        programme_id=programme_id,
+        name=name.strip(),
+        start_date=start_date,
+        planned_end_date=planned_end_date,
+        framework_id=framework_id,
+        framework_version=version,
+    )
     session.add(cohort)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="cohort.created", object_type="cohort", object_id=cohort.id,
-                 data={"framework": framework_key})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="cohort.created",
+        object_type="cohort",
+        object_id=cohort.id,
+        data={"framework": framework_key},
+    )
     return cohort
 
 
 def assign_guidance(
-    session: Session, *, actor: Actor, cohort: Cohort, student_id: int,
-    supervisor_id: int | None, assessor_id: int | None,
+    session: Session,
+    *,
+    actor: Actor,
+    cohort: Cohort,
+    student_id: int,
+    supervisor_id: int | None,
+    assessor_id: int | None,
 ) -> Enrolment:
     enrolment = session.exec(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.student_id == student_id)
     ).first()
     if enrolment is None:
         raise NotFound("Deze student zit niet in dit cohort.")
-    for user_id, role, label in ((supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
-                                 (assessor_id, Role.beoordelaar, "beoordelaar")):
+    for user_id, role, label in (
+        (supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
+        (assessor_id, Role.beoordelaar, "beoordelaar"),
+    ):
         if user_id is not None and role not in accounts.roles_of(session, user_id=user_id):
             raise InvalidInput(f"De gekozen {label} heeft die rol niet.")
         if user_id == student_id:
@@ -240,8 +286,14 @@ def assign_guidance(
     enrolment.supervisor_id = supervisor_id
     enrolment.assessor_id = assessor_id
     session.add(enrolment)
-    audit.record(session, actor_id=actor.id, action="enrolment.guidance_assigned", object_type="enrolment",
-                 object_id=enrolment.id, data={"supervisor_id": supervisor_id, "assessor_id": assessor_id})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="enrolment.guidance_assigned",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        data={"supervisor_id": supervisor_id, "assessor_id": assessor_id},
+    )
     session.flush()
     return enrolment
 
@@ -345,13 +397,18 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
                 errors.append(f"Rij {line_no}: " + "; ".join(problems) + ".")
                 continue
             assert role is not None
-            rows.append(ImportRow(
-                line=line_no, name=name, email=email, role=role,
-                student_number=number if role is Role.student else None,
-                organisation=values.get("organisation") or None,
-                supervisor=(values.get("supervisor") or "").lower() or None,
-                assessor=(values.get("assessor") or "").lower() or None,
-            ))
+            rows.append(
+                ImportRow(
+                    line=line_no,
+                    name=name,
+                    email=email,
+                    role=role,
+                    student_number=number if role is Role.student else None,
+                    organisation=values.get("organisation") or None,
+                    supervisor=(values.get("supervisor") or "").lower() or None,
+                    assessor=(values.get("assessor") or "").lower() or None,
+                )
+            )
     except csv.Error as exc:
         raise InvalidInput(f"Het bestand is geen geldige CSV: {exc}.") from None
     if errors:
@@ -369,22 +426,30 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         u.email: u for u in session.exec(select(User).where(col(User.email).in_([r.email for r in rows]))).all()
     }
     numbers = [r.student_number for r in rows if r.student_number]
-    number_owner = {
-        u.student_number: u.email
-        for u in session.exec(select(User).where(col(User.student_number).in_(numbers))).all()
-    } if numbers else {}
+    number_owner = (
+        {
+            u.student_number: u.email
+            for u in session.exec(select(User).where(col(User.student_number).in_(numbers))).all()
+        }
+        if numbers
+        else {}
+    )
     staff_in_file = {r.email: r.role for r in rows if r.role is not Role.student}
     referenced = {e for r in rows for e in (r.supervisor, r.assessor) if e}
-    referenced_users = {
-        u.email: u for u in session.exec(select(User).where(col(User.email).in_(referenced))).all()
-    } if referenced else {}
+    referenced_users = (
+        {u.email: u for u in session.exec(select(User).where(col(User.email).in_(referenced))).all()}
+        if referenced
+        else {}
+    )
 
     for row in rows:
         owner = number_owner.get(row.student_number) if row.student_number else None
         if owner and owner != row.email:
             errors.append(f"Rij {row.line}: studentnummer {row.student_number} hoort al bij een andere persoon.")
-        for ref, role, label in ((row.supervisor, Role.praktijkbegeleider, "praktijkbegeleider"),
-                                 (row.assessor, Role.beoordelaar, "beoordelaar")):
+        for ref, role, label in (
+            (row.supervisor, Role.praktijkbegeleider, "praktijkbegeleider"),
+            (row.assessor, Role.beoordelaar, "beoordelaar"),
+        ):
             if not ref:
                 continue
             if row.role is not Role.student:
@@ -405,7 +470,10 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         user = existing.get(row.email)
         if user is None:
             user = accounts.create_user(
-                session, email=row.email, name=row.name, roles={row.role},
+                session,
+                email=row.email,
+                name=row.name,
+                roles={row.role},
                 student_number=row.student_number,
                 organisation=row.organisation if row.role is not Role.student else None,
                 actor_id=actor.id if actor else None,
@@ -454,8 +522,18 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         session.add(enrolment)
     session.flush()
     if result.changed_anything:
-        audit.record(session, actor_id=actor.id if actor else None, action="cohort.people_imported",
-                     object_type="cohort", object_id=cohort.id,
-                     data={"rows": result.rows, "created": result.created, "updated": result.updated,
-                           "enrolled": result.enrolled, "assigned": result.assigned})
+        audit.record(
+            session,
+            actor_id=actor.id if actor else None,
+            action="cohort.people_imported",
+            object_type="cohort",
+            object_id=cohort.id,
+            data={
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "enrolled": result.enrolled,
+                "assigned": result.assigned,
+            },
+        )
     return result

@@ -16,17 +16,22 @@ router = APIRouter(tags=["portfolio"])
 
 
 @router.get("/students/{student_id}/portfolio")
-def student_portfolio(request: Request, db: Session = Depends(get_db),
-                      student: User = Depends(student_in_scope(Permission.student_view))) -> dict[str, Any]:
+def student_portfolio(
+    request: Request, db: Session = Depends(get_db), student: User = Depends(student_in_scope(Permission.student_view))
+) -> dict[str, Any]:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     return {
         "student": {"id": student.id, "name": student.name, "student_number": student.student_number},
         "cohort": {"id": view.cohort.id, "name": view.cohort.name},
         "framework": {"id": view.framework.id, "version": view.framework.version},
         "groups": [
-            {"code": g.group.code, "title": g.group.title,
-             "slots": [{"code": s.eindterm.code, "status": s.status, "evidence_count": s.evidence_count}
-                       for s in g.slots]}
+            {
+                "code": g.group.code,
+                "title": g.group.title,
+                "slots": [
+                    {"code": s.eindterm.code, "status": s.status, "evidence_count": s.evidence_count} for s in g.slots
+                ],
+            }
             for g in view.groups
         ],
     }

@@ -19,30 +19,31 @@ router = APIRouter()
 def student_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: load the student *and* check this actor may see them (else 404)."""
 
-    def dependency(
-        student_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))
-    ) -> User:
+    def dependency(student_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))) -> User:
         return cohorts.visible_student(db, actor=actor, student_id=student_id)
 
     return dependency
 
 
 @router.get("/portfolio")
-def own_portfolio(request: Request, db: Session = Depends(get_db),
-                  actor: Actor = Depends(require(Permission.portfolio_own))) -> Response:
+def own_portfolio(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.portfolio_own))
+) -> Response:
     student = cohorts.visible_student(db, actor=actor, student_id=actor.id)
     view = service.portfolio(db, student=student, registry=registry_of(request))
     return render(request, "dashboard/portfolio.html", {"view": view, "own": True})
 
 
 @router.get("/studenten/{student_id}")
-def student_portfolio(request: Request, db: Session = Depends(get_db),
-                      student: User = Depends(student_in_scope(Permission.student_view))) -> Response:
+def student_portfolio(
+    request: Request, db: Session = Depends(get_db), student: User = Depends(student_in_scope(Permission.student_view))
+) -> Response:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     return render(request, "dashboard/portfolio.html", {"view": view, "own": False})
 
 
 @router.get("/mijn-studenten")
-def my_students(request: Request, db: Session = Depends(get_db),
-                actor: Actor = Depends(require(Permission.students_assigned))) -> Response:
+def my_students(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.students_assigned))
+) -> Response:
     return render(request, "dashboard/my_students.html", {"rows": cohorts.assigned_students(db, actor=actor)})

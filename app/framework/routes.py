@@ -29,15 +29,20 @@ def frameworks(request: Request, _: Actor = Depends(require(Permission.framework
 
 
 @router.get("/kader/{framework_id}/{version}")
-def framework_page(request: Request, framework_id: str, version: str,
-                   _: Actor = Depends(require(Permission.framework_view))) -> Response:
+def framework_page(
+    request: Request, framework_id: str, version: str, _: Actor = Depends(require(Permission.framework_view))
+) -> Response:
     try:
         framework = registry_of(request).get(framework_id, version)
     except KeyError:
         raise NotFound("Dit eindtermenkader bestaat niet.") from None
-    return render(request, "framework/detail.html", {
-        "framework": framework,
-        "annotated": {e.code: service.annotate(framework, e.text) for e in framework.eindtermen},
-        "anchor": service.term_anchor,
-        "versions": registry_of(request).versions(framework_id),
-    })
+    return render(
+        request,
+        "framework/detail.html",
+        {
+            "framework": framework,
+            "annotated": {e.code: service.annotate(framework, e.text) for e in framework.eindtermen},
+            "anchor": service.term_anchor,
+            "versions": registry_of(request).versions(framework_id),
+        },
+    )

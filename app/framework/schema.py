@@ -156,8 +156,7 @@ class Framework(_Model):
         if self.readiness.minimum_score not in self.scale_codes:
             raise _invalid(
                 "readiness.minimum_score",
-                f"{self.readiness.minimum_score!r} is geen schaalcode"
-                f" (kies uit: {', '.join(self.scale_codes)})",
+                f"{self.readiness.minimum_score!r} is geen schaalcode (kies uit: {', '.join(self.scale_codes)})",
             )
         group_codes: set[str] = set()
         codes: set[str] = set()
@@ -173,9 +172,7 @@ class Framework(_Model):
                     raise _invalid(f"{path}.code", f"dubbele code {term.code!r}")
                 codes.add(term.code)
                 if term.letter is not None and term.letter != term.suffix:
-                    raise _invalid(
-                        f"{path}.letter", f"letter {term.letter!r} past niet bij code {term.code!r}"
-                    )
+                    raise _invalid(f"{path}.letter", f"letter {term.letter!r} past niet bij code {term.code!r}")
         return self
 
     @property

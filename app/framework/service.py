@@ -32,7 +32,7 @@ def annotate(framework: Framework, text: str) -> list[Segment]:
     position = 0
     for match in pattern.finditer(text):
         if match.start() > position:
-            segments.append(Segment(text[position:match.start()]))
+            segments.append(Segment(text[position : match.start()]))
         segments.append(Segment(match.group(0), lookup[match.group(0).lower()]))
         position = match.end()
     if position < len(text):
@@ -54,7 +54,13 @@ def framework_json(framework: Framework) -> dict[str, Any]:
 
 def framework_index(registry: FrameworkRegistry) -> list[dict[str, Any]]:
     return [
-        {"id": f.id, "version": f.version, "title": f.title, "source": f.source, "total": len(f.eindtermen),
-         "url": f"/api/v1/frameworks/{f.id}/{f.version}"}
+        {
+            "id": f.id,
+            "version": f.version,
+            "title": f.title,
+            "source": f.source,
+            "total": len(f.eindtermen),
+            "url": f"/api/v1/frameworks/{f.id}/{f.version}",
+        }
         for f in registry.all()
     ]

@@ -4,7 +4,7 @@ import logging
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.db import utcnow
@@ -25,7 +25,7 @@ async def deliver_pending(session: Session, *, settings: Settings, limit: int = 
     if not settings.smtp_host:
         return 0
     pending = session.exec(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)  # type: ignore[union-attr]
+        select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None)).order_by(col(OutboxMessage.id)).limit(limit)
     ).all()
     sent = 0
     for message in pending:
