@@ -30,6 +30,18 @@ from app.web import CSRF_COOKIE
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Still argon2, with minimal cost: hundreds of test logins should not take minutes."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    original = accounts._hasher
+    accounts._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    yield
+    accounts._hasher = original
+
+
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 

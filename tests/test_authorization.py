@@ -1,0 +1,213 @@
+"""Every route × every actor against the role→permission table and the object scopes.
+
+A route that declares no permission (neither `require(...)` nor `public`) fails this test, so a new
+route cannot slip in unprotected. Denied means: anonymous → login page (HTML) or 401 (API);
+signed in → 404 (what you may not see does not exist for you).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, User
+from app.accounts.permissions import ROLE_PERMISSIONS, Permission
+from app.web import CSRF_COOKIE
+from tests.conftest import Browser, World, csrf_token
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    dependant: object
+
+
+def declared_permission(route: RouteInfo) -> str | None:
+    found: list[str] = []
+
+    def walk(dependant) -> None:  # type: ignore[no-untyped-def]
+        for dep in dependant.dependencies:
+            marker = getattr(dep.call, "__permission__", None)
+            if marker is not None:
+                found.append(str(marker))
+            walk(dep)
+
+    walk(route.dependant)
+    if not found:
+        return None
+    assert len(set(found)) == 1, f"{route.path} declares several permissions: {found}"
+    return found[0]
+
+
+def all_routes(app: FastAPI) -> list[tuple[str, RouteInfo]]:
+    pairs = []
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover
+        contexts = [r for r in app.routes if isinstance(r, APIRoute)]
+        return [(m, RouteInfo(r.path, r.dependant)) for r in contexts for m in sorted(r.methods - {"HEAD"})]
+    for ctx in iter_route_contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            for method in sorted(set(ctx.methods or ()) - {"HEAD"}):
+                pairs.append((method, RouteInfo(ctx.path, ctx.dependant)))
+    assert len(pairs) > 20, "route discovery found too few routes: the walk is broken"
+    return pairs
+
+
+def test_every_route_declares_a_permission(app: FastAPI) -> None:
+    missing = [f"{m} {r.path}" for m, r in all_routes(app) if declared_permission(r) is None]
+    assert missing == [], f"routes without a permission in the table: {missing}"
+    known = {p.value for p in Permission} | {"public"}
+    unknown = [f"{m} {r.path}" for m, r in all_routes(app) if declared_permission(r) not in known]
+    assert unknown == []
+
+
+@dataclass
+class Actor:
+    label: str
+    user: User | None
+
+
+def actors(world: World) -> list[Actor]:
+    return [
+        Actor("anoniem", None),
+        Actor("student", world.student),
+        Actor("student van ander cohort", world.other_student),
+        Actor("eigen praktijkbegeleider", world.supervisor),
+        Actor("niet-gekoppelde praktijkbegeleider", world.other_supervisor),
+        Actor("eigen beoordelaar", world.assessor),
+        Actor("niet-gekoppelde beoordelaar", world.other_assessor),
+        Actor("coördinator", world.coordinator),
+        Actor("coördinator andere opleiding", world.other_coordinator),
+        Actor("beheerder", world.admin),
+    ]
+
+
+def roles_of(world: World, user: User) -> set[Role]:
+    mapping = {
+        world.student.id: {Role.student},
+        world.other_student.id: {Role.student},
+        world.supervisor.id: {Role.praktijkbegeleider},
+        world.other_supervisor.id: {Role.praktijkbegeleider},
+        world.assessor.id: {Role.beoordelaar},
+        world.other_assessor.id: {Role.beoordelaar},
+        world.coordinator.id: {Role.coordinator},
+        world.other_coordinator.id: {Role.coordinator},
+        world.admin.id: {Role.beheerder},
+    }
+    return mapping[user.id]
+
+
+def expected_allowed(world: World, route: RouteInfo, permission: str, user: User | None) -> bool:
+    """What the permission table and the object scopes say, computed independently of the app."""
+    if permission == "public":
+        return True
+    if user is None:
+        return False
+    granted = set().union(*(ROLE_PERMISSIONS[r] for r in roles_of(world, user)))
+    if Permission(permission) not in granted:
+        return False
+    if "{cohort_id}" in route.path:
+        return user.id == world.coordinator.id
+    if "{student_id}" in route.path:
+        return user.id in {world.student.id, world.supervisor.id, world.assessor.id, world.coordinator.id}
+    return True
+
+
+def fill_path(path: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"no test value for path parameter {{{name}}} in {path}: add one"
+        return values[name]
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", replace, path)
+
+
+def test_every_route_for_every_actor(
+    app: FastAPI, db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    settings = app.state.settings
+    reset_token = "x"
+
+    def path_values() -> dict[str, str]:
+        nonlocal reset_token
+        # A fresh, valid reset token for the bystander each time (a POST may use one).
+        accounts.request_password_reset(db, email=world.bystander.email, settings=settings)
+        db.commit()
+        from app.notifications.models import OutboxMessage
+        from sqlmodel import col, select
+
+        body = db.exec(select(OutboxMessage.body).order_by(col(OutboxMessage.id).desc())).first() or ""
+        match = re.search(r"/wachtwoord-herstellen/(\S+)", body)
+        reset_token = match.group(1) if match else "x"
+        return {
+            "student_id": str(world.student.id),
+            "cohort_id": str(world.cohort.id),
+            "user_id": str(world.bystander.id),
+            "framework_id": "bvjn-eindtermen",
+            "version": "2012",
+            "token": reset_token,
+        }
+
+    unexpected_allows: list[str] = []
+    unexpected_denials: list[str] = []
+    for method, route in all_routes(app):
+        permission = declared_permission(route)
+        assert permission is not None
+        for actor in actors(world):
+            client = client_factory()
+            if actor.user is not None:
+                token = accounts.start_session(db, user=actor.user, settings=settings, previous_token=None)
+                db.commit()
+                client.cookies.set(settings.session_cookie, token)
+            url = fill_path(route.path, path_values())
+            if method == "GET":
+                response = client.get(url)
+            else:
+                # Allowed writes must leave the world as it was, or later actors would be judged on another world.
+                form = {"supervisor_id": str(world.supervisor.id), "assessor_id": str(world.assessor.id)}
+                response = client.request(method, url, headers={"X-CSRF-Token": csrf_token(client, app)}, data=form)
+            allowed = expected_allowed(world, route, permission, actor.user)
+            is_api = route.path.startswith("/api/")
+            if actor.user is None:
+                denied = response.status_code == 401 if is_api else (
+                    response.status_code == 303 and response.headers["location"].startswith("/login")
+                )
+            else:
+                denied = response.status_code == 404
+            where = f"{method} {route.path} as {actor.label}: {response.status_code}"
+            if not allowed and not denied:
+                unexpected_allows.append(where)
+            if allowed and (response.status_code in {401, 403} or (denied and permission != "public")):
+                unexpected_denials.append(where)
+            assert response.status_code < 500, where
+            client.close()
+    assert unexpected_allows == []
+    assert unexpected_denials == []
+
+
+@pytest.mark.parametrize("path", ["/cohorten/{cohort_id}", "/api/v1/cohorts/{cohort_id}"])
+def test_other_programmes_cohort_is_404_not_403(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser], path: str
+) -> None:
+    from tests.conftest import login
+
+    client = client_factory()
+    login(client, world.other_coordinator.email)
+    response = client.get(path.format(cohort_id=world.cohort.id))
+    assert response.status_code == 404
+    assert client.cookies.get(CSRF_COOKIE)
+
+
+def test_a_route_without_permission_is_reported(app: FastAPI) -> None:
+    @app.get("/onbeschermd")
+    def unprotected() -> dict[str, str]:
+        return {}
+
+    missing = [f"{m} {r.path}" for m, r in all_routes(app) if declared_permission(r) is None]
+    assert missing == ["GET /onbeschermd"]
