@@ -1,9 +1,14 @@
 """`portfolio`: the operations command line (serve, migrate, demo, user create, import)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 import uvicorn
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate as migrations
@@ -18,10 +23,28 @@ user_cli = typer.Typer(help="Gebruikers beheren.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 
 
+def _database_url() -> str:
+    """The configured URL; for SQLite, the file's folder is created (data/ is not in the repository)."""
+    url = get_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    engine = make_engine(_database_url())
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @cli.command()
 def migrate() -> None:
     """Breng de database naar het nieuwste schema."""
-    migrations.upgrade(get_settings().database_url)
+    migrations.upgrade(_database_url())
     typer.echo("Database is bijgewerkt.")
 
 
@@ -30,10 +53,8 @@ def demo() -> None:
     """Vul een lege database met een realistische demo (doet niets als er al gegevens zijn)."""
     from app.demo import print_logins, seed_if_empty
 
-    settings = get_settings()
-    migrations.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
+    migrations.upgrade(_database_url())
+    with _engine() as engine, Session(engine) as session:
         created = seed_if_empty(session)
         session.commit()
     typer.echo("Demo aangemaakt." if created else "De database bevat al gegevens; de demo is niet opnieuw aangemaakt.")
@@ -54,8 +75,15 @@ def user_create(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Maak een gebruiker aan met een wachtwoord."""
-    engine = make_engine(get_settings().database_url)
-    with Session(engine) as session:
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        typer.echo(f"'{email}' is geen geldig e-mailadres.", err=True)
+        raise typer.Exit(1) from None
+    if not name.strip():
+        typer.echo("Geef een naam op.", err=True)
+        raise typer.Exit(1)
+    with _engine() as engine, Session(engine) as session:
         try:
             user = accounts.create_user(session, email=email, name=name, roles=set(role), password=password)
         except DomainError as exc:
@@ -74,8 +102,7 @@ def import_people(
     from app.cohorts import service as cohorts
     from app.cohorts.models import Cohort
 
-    engine = make_engine(get_settings().database_url)
-    with Session(engine) as session:
+    with _engine() as engine, Session(engine) as session:
         target = session.get(Cohort, cohort)
         if target is None:
             typer.echo(f"Cohort {cohort} bestaat niet.", err=True)

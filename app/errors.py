@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from app.i18n import N_
+
 
 class DomainError(Exception):
     status_code = 400
-    default_message = "Er ging iets mis."
+    default_message = N_("Er ging iets mis.")
 
     def __init__(self, message: str | None = None, *, details: list[Any] | None = None) -> None:
         self.message = message or self.default_message
@@ -16,29 +18,29 @@ class DomainError(Exception):
 class NotFound(DomainError):
     # Also what a user gets for an object they may not see: existence is not revealed.
     status_code = 404
-    default_message = "Niet gevonden."
+    default_message = N_("Niet gevonden.")
 
 
 class NotAuthenticated(DomainError):
     status_code = 401
-    default_message = "Log eerst in."
+    default_message = N_("Log eerst in.")
 
 
 class Forbidden(DomainError):
     status_code = 403
-    default_message = "Dit mag u niet doen."
+    default_message = N_("Dit mag u niet doen.")
 
 
 class Conflict(DomainError):
     status_code = 409
-    default_message = "Iemand anders heeft dit intussen gewijzigd."
+    default_message = N_("Iemand anders heeft dit intussen gewijzigd.")
 
 
 class InvalidInput(DomainError):
     status_code = 422
-    default_message = "De invoer is niet geldig."
+    default_message = N_("De invoer is niet geldig.")
 
 
 class TooManyRequests(DomainError):
     status_code = 429
-    default_message = "Te veel pogingen. Probeer het later opnieuw."
+    default_message = N_("Te veel pogingen. Probeer het later opnieuw.")

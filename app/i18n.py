@@ -49,3 +49,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction without translating it here: it is translated when shown."""
+    return message

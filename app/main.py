@@ -17,7 +17,7 @@ from app.config import DEV_SECRET_KEY, ROOT, Settings, get_settings
 from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
-from app.i18n import gettext, set_locale
+from app.i18n import N_, gettext, set_locale
 from app.web import CSRF_COOKIE, csrf_protect, is_htmx, render, request_locale, wants_json
 
 log = logging.getLogger(__name__)
@@ -122,12 +122,12 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) or "invoer" for err in exc.errors()})
         return _error_response(
-            request, 422, "De invoer is niet compleet of niet geldig.", [f"Controleer: {f}" for f in fields]
+            request, 422, N_("De invoer is niet compleet of niet geldig."), [f"Controleer: {f}" for f in fields]
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Deze pagina bestaat niet.", 405: "Deze actie kan hier niet."}
+        messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Deze actie kan hier niet.")}
         return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
 
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)

@@ -47,6 +47,8 @@ def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
 
 
 templates.env.filters["datum"] = _format_date
+# `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.
+templates.env.filters["t"] = lambda message: gettext(str(message))
 
 
 def settings_of(request: Request) -> Settings:

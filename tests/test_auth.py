@@ -33,8 +33,13 @@ def replay(client_factory: Callable[[], Browser], app: FastAPI, cookie: str) -> 
 
 @pytest.mark.parametrize(
     ("who", "start"),
-    [("student", "/portfolio"), ("supervisor", "/mijn-studenten"), ("assessor", "/mijn-studenten"),
-     ("coordinator", "/cohorten"), ("admin", "/beheer/gebruikers")],
+    [
+        ("student", "/portfolio"),
+        ("supervisor", "/mijn-studenten"),
+        ("assessor", "/mijn-studenten"),
+        ("coordinator", "/cohorten"),
+        ("admin", "/beheer/gebruikers"),
+    ],
 )
 def test_each_role_lands_on_its_own_start_page(world: World, client: Browser, who: str, start: str) -> None:
     login(client, getattr(world, who).email)
@@ -142,7 +147,9 @@ def test_state_changing_requests_need_a_valid_csrf_token(
     assert ok.status_code == 303
 
 
-def test_htmx_and_multipart_requests_are_csrf_protected(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+def test_htmx_and_multipart_requests_are_csrf_protected(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
     login(client, world.coordinator.email)
     csv_file = {"file": ("mensen.csv", b"naam,e-mail,rol,studentnummer\nA B,ab@x.nl,student,1\n", "text/csv")}
     users_before = len(db.exec(select(User)).all())
@@ -277,7 +284,7 @@ def test_queued_mail_is_delivered_over_smtp(app: FastAPI, db: Session, world: Wo
     received: list[bytes] = []
 
     class Collect(Sink):
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def] # noqa: N802
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
             received.append(envelope.content)
             return "250 OK"
 
@@ -288,9 +295,7 @@ def test_queued_mail_is_delivered_over_smtp(app: FastAPI, db: Session, world: Wo
     controller.start()
     try:
         client.post("/wachtwoord-vergeten", data={"email": world.student.email})
-        settings = app.state.settings.model_copy(
-            update={"smtp_host": "127.0.0.1", "smtp_port": port}
-        )
+        settings = app.state.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
         sent = asyncio.run(deliver_pending(db, settings=settings))
     finally:
         controller.stop()

@@ -139,8 +139,9 @@ def test_every_route_for_every_actor(
         # A fresh, valid reset token for the bystander each time (a POST may use one).
         accounts.request_password_reset(db, email=world.bystander.email, settings=settings)
         db.commit()
-        from app.notifications.models import OutboxMessage
         from sqlmodel import col, select
+
+        from app.notifications.models import OutboxMessage
 
         body = db.exec(select(OutboxMessage.body).order_by(col(OutboxMessage.id).desc())).first() or ""
         match = re.search(r"/wachtwoord-herstellen/(\S+)", body)
@@ -175,8 +176,10 @@ def test_every_route_for_every_actor(
             allowed = expected_allowed(world, route, permission, actor.user)
             is_api = route.path.startswith("/api/")
             if actor.user is None:
-                denied = response.status_code == 401 if is_api else (
-                    response.status_code == 303 and response.headers["location"].startswith("/login")
+                denied = (
+                    response.status_code == 401
+                    if is_api
+                    else (response.status_code == 303 and response.headers["location"].startswith("/login"))
                 )
             else:
                 denied = response.status_code == 404

@@ -31,10 +31,21 @@ def seed_counts() -> dict[str, int]:
     counts = {code: len(re.findall(r"^\s*([a-q])\)\s", body, re.MULTILINE)) for code, body in sections.items()}
     # Methodiek: six statements plus the ten bullets under "zodanig vorm te geven dat:".
     methodiek = text.split("Methodiek (=")[1].split("Intake en assessment")[0]
-    statements = len(re.findall(r"^De jobcoach (?:onderschrijft|is in staat de visie|kent|is in staat om duidelijk|"
-                                r"is in staat om helder|is bereid)", methodiek, re.MULTILINE))
-    bullets = len(re.findall(r"^\s*\uf0b7?\s*(?:deze aansluit|in de interactie|de interactie|de jobcoach)",
-                             methodiek.split("zodanig vorm te geven dat:")[1], re.MULTILINE))
+    statements = len(
+        re.findall(
+            r"^De jobcoach (?:onderschrijft|is in staat de visie|kent|is in staat om duidelijk|"
+            r"is in staat om helder|is bereid)",
+            methodiek,
+            re.MULTILINE,
+        )
+    )
+    bullets = len(
+        re.findall(
+            r"^\s*\uf0b7?\s*(?:deze aansluit|in de interactie|de interactie|de jobcoach)",
+            methodiek.split("zodanig vorm te geven dat:")[1],
+            re.MULTILINE,
+        )
+    )
     counts["M"] = statements + bullets
     return counts
 

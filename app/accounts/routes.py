@@ -12,7 +12,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import get_db
 from app.errors import InvalidInput
-from app.i18n import SUPPORTED_LOCALES
+from app.i18n import N_, SUPPORTED_LOCALES
 from app.notifications.tasks import deliver_outbox
 from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, require, settings_of
 
@@ -65,7 +65,7 @@ def login(
         return render(
             request,
             "accounts/login.html",
-            {"next": _safe_next(next), "email": email, "error": "E-mailadres of wachtwoord klopt niet."},
+            {"next": _safe_next(next), "email": email, "error": N_("E-mailadres of wachtwoord klopt niet.")},
             status_code=400,
         )
     token = service.start_session(
@@ -137,7 +137,7 @@ def reset(
         return render(
             request,
             "accounts/reset.html",
-            {"token": token, "error": "De wachtwoorden zijn niet gelijk."},
+            {"token": token, "error": N_("De wachtwoorden zijn niet gelijk.")},
             status_code=422,
         )
     try:
@@ -199,11 +199,11 @@ def create_user(
         chosen = set()
     errors = []
     if not name.strip():
-        errors.append("Vul een naam in.")
+        errors.append(N_("Vul een naam in."))
     if "@" not in email:
-        errors.append("Vul een geldig e-mailadres in.")
+        errors.append(N_("Vul een geldig e-mailadres in."))
     if not chosen:
-        errors.append("Kies minstens één rol.")
+        errors.append(N_("Kies minstens één rol."))
     if not errors:
         try:
             service.create_user(db, email=email, name=name, roles=chosen, actor_id=actor.id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service
@@ -15,7 +15,7 @@ from app.cohorts.models import Cohort
 from app.db import get_db
 from app.errors import InvalidInput
 from app.framework.registry import FrameworkRegistry
-from app.web import redirect, render, require
+from app.web import is_htmx, redirect, render, require
 
 router = APIRouter()
 
@@ -105,17 +105,28 @@ def create_cohort(
     return redirect(f"/cohorten/{cohort.id}", request)
 
 
+def _with_assigned(staff: list[User], assigned: list[User | None]) -> list[User]:
+    """Active staff plus anyone already assigned (say, a blocked account): a row's form then shows the
+    current choice instead of "— geen —", and saving it does not silently unassign that person."""
+    known = {u.id for u in staff}
+    extra = {u.id: u for u in assigned if u is not None and u.id not in known}
+    return sorted([*staff, *extra.values()], key=lambda u: u.name.lower())
+
+
 def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
-    framework = frameworks_of(request).get(cohort.framework_id, cohort.framework_version)
+    framework = service.framework_of(frameworks_of(request), cohort)
+    members = service.cohort_members(db, cohort_id=cohort.id or 0)
+    supervisors = service.staff_with_role(db, role=Role.praktijkbegeleider)
+    assessors = service.staff_with_role(db, role=Role.beoordelaar)
     return render(
         request,
         "cohorts/detail.html",
         {
             "cohort": cohort,
             "framework": framework,
-            "members": service.cohort_members(db, cohort_id=cohort.id or 0),
-            "supervisors": service.staff_with_role(db, role=Role.praktijkbegeleider),
-            "assessors": service.staff_with_role(db, role=Role.beoordelaar),
+            "members": members,
+            "supervisors": _with_assigned(supervisors, [m.supervisor for m in members]),
+            "assessors": _with_assigned(assessors, [m.assessor for m in members]),
             **extra,
         },
         status_code=status,
@@ -147,6 +158,16 @@ async def import_people(
     return _cohort_page(request, db, cohort, import_result=result)
 
 
+def _person_id(value: str, label: str) -> int | None:
+    """An empty choice means "— geen —"; anything else must be an id (never silently cleared)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdecimal() or not value.isascii():
+        raise InvalidInput(f"Kies een {label} uit de lijst.")
+    return int(value)
+
+
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
 def assign_guidance(
     request: Request,
@@ -162,7 +183,23 @@ def assign_guidance(
         actor=actor,
         cohort=cohort,
         student_id=student_id,
-        supervisor_id=int(supervisor_id) if supervisor_id.isdigit() else None,
-        assessor_id=int(assessor_id) if assessor_id.isdigit() else None,
+        supervisor_id=_person_id(supervisor_id, "praktijkbegeleider"),
+        assessor_id=_person_id(assessor_id, "beoordelaar"),
     )
-    return redirect(f"/cohorten/{cohort.id}", request)
+    if is_htmx(request):
+        # HTMX swaps just this student's row, with a "saved" note.
+        member = next(m for m in service.cohort_members(db, cohort_id=cohort.id or 0) if m.student.id == student_id)
+        supervisors = service.staff_with_role(db, role=Role.praktijkbegeleider)
+        assessors = service.staff_with_role(db, role=Role.beoordelaar)
+        return render(
+            request,
+            "cohorts/_member_row.html",
+            {
+                "m": member,
+                "cohort": cohort,
+                "saved": True,
+                "supervisors": _with_assigned(supervisors, [member.supervisor]),
+                "assessors": _with_assigned(assessors, [member.assessor]),
+            },
+        )
+    return redirect(f"/cohorten/{cohort.id}")

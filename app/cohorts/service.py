@@ -15,8 +15,10 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
-from app.errors import InvalidInput, NotFound
+from app.errors import DomainError, InvalidInput, NotFound
 from app.framework.registry import FrameworkRegistry
+from app.framework.schema import Framework
+from app.i18n import N_
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -57,6 +59,10 @@ HEADER_ALIASES = {
     "beoordelaar e-mail": "assessor",
 }
 REQUIRED_COLUMNS = ("name", "email", "role")
+# The column sizes in the database (PostgreSQL refuses longer values instead of storing them).
+MAX_NAME_LENGTH = 200
+MAX_STUDENT_NUMBER_LENGTH = 50
+MAX_ORGANISATION_LENGTH = 200
 
 
 # --- scope ----------------------------------------------------------------------------------------
@@ -100,6 +106,24 @@ def visible_cohort(session: Session, *, actor: Actor, cohort_id: int) -> Cohort:
 
 
 # --- reading --------------------------------------------------------------------------------------
+
+
+class FrameworkUnavailable(DomainError):
+    """A cohort is pinned to a framework version whose file is no longer loaded: a set-up problem."""
+
+    status_code = 500
+    default_message = N_("Het eindtermenkader van dit cohort is niet geladen.")
+
+
+def framework_of(registry: FrameworkRegistry, cohort: Cohort) -> Framework:
+    """The framework version the cohort is pinned to."""
+    try:
+        return registry.get(cohort.framework_id, cohort.framework_version)
+    except KeyError:
+        raise FrameworkUnavailable(
+            f"Het eindtermenkader {cohort.framework_id} versie {cohort.framework_version} van cohort "
+            f"{cohort.name} is niet geladen. Vraag de beheerder om dat kaderbestand terug te zetten."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -186,7 +210,7 @@ def enrolments_of_student(session: Session, *, student_id: int) -> list[tuple[En
         select(Enrolment, Cohort)
         .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
         .where(Enrolment.student_id == student_id)
-        .order_by(col(Cohort.start_date).desc())
+        .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
     ).all()
     return [(e, c) for e, c in rows]
 
@@ -220,16 +244,18 @@ def create_cohort(
 ) -> Cohort:
     errors: list[str] = []
     if programme_id not in coordinated_programme_ids(session, actor=actor):
-        errors.append("Kies een opleiding die u coördineert.")
+        errors.append(N_("Kies een opleiding die u coördineert."))
     if not name.strip():
-        errors.append("Geef het cohort een naam.")
+        errors.append(N_("Geef het cohort een naam."))
+    elif len(name.strip()) > MAX_NAME_LENGTH:
+        errors.append(f"De naam mag hoogstens {MAX_NAME_LENGTH} tekens lang zijn.")
     if start_date is None:
-        errors.append("Vul een startdatum in.")
+        errors.append(N_("Vul een startdatum in."))
     if start_date and planned_end_date and planned_end_date <= start_date:
-        errors.append("De geplande einddatum moet na de startdatum liggen.")
+        errors.append(N_("De geplande einddatum moet na de startdatum liggen."))
     framework_id, _, version = framework_key.partition("@")
     if (framework_id, version) not in registry:
-        errors.append("Kies een bestaande versie van het eindtermenkader.")
+        errors.append(N_("Kies een bestaande versie van het eindtermenkader."))
     if (
         not errors
         and session.exec(
@@ -275,12 +301,18 @@ def assign_guidance(
     ).first()
     if enrolment is None:
         raise NotFound("Deze student zit niet in dit cohort.")
-    for user_id, role, label in (
-        (supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
-        (assessor_id, Role.beoordelaar, "beoordelaar"),
+    for user_id, current, role, label in (
+        (supervisor_id, enrolment.supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
+        (assessor_id, enrolment.assessor_id, Role.beoordelaar, "beoordelaar"),
     ):
-        if user_id is not None and role not in accounts.roles_of(session, user_id=user_id):
+        if user_id is None:
+            continue
+        person = session.get(User, user_id)
+        if person is None or role not in accounts.roles_of(session, user_id=user_id):
             raise InvalidInput(f"De gekozen {label} heeft die rol niet.")
+        # The selection lists only active staff; a stale form must not link a blocked account anew.
+        if not person.is_active and user_id != current:
+            raise InvalidInput(f"De gekozen {label} is geblokkeerd en kan niet worden gekoppeld.")
         if user_id == student_id:
             raise InvalidInput(f"Een student kan niet zijn eigen {label} zijn.")
     enrolment.supervisor_id = supervisor_id
@@ -355,7 +387,7 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
     if missing:
         names = {"name": "naam", "email": "e-mail", "role": "rol"}
         raise InvalidInput(
-            "De kopregel mist verplichte kolommen: " + ", ".join(names[m] for m in missing) + ".",
+            f"De kopregel mist verplichte kolommen: {', '.join(names[m] for m in missing)}.",
             details=[f"Gevonden kolommen: {', '.join(h.strip() for h in header)}"],
         )
     errors: list[str] = []
@@ -373,6 +405,8 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
             name = values.get("name", "")
             if not name:
                 problems.append("naam ontbreekt")
+            elif len(name) > MAX_NAME_LENGTH:
+                problems.append(f"naam is langer dan {MAX_NAME_LENGTH} tekens")
             email = values.get("email", "").lower()
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()
@@ -386,12 +420,16 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
             number = values.get("student_number") or None
             if role is Role.student and not number:
                 problems.append("studentnummer ontbreekt")
+            if number and len(number) > MAX_STUDENT_NUMBER_LENGTH:
+                problems.append(f"studentnummer is langer dan {MAX_STUDENT_NUMBER_LENGTH} tekens")
+            if len(values.get("organisation", "")) > MAX_ORGANISATION_LENGTH:
+                problems.append(f"organisatie/werkplek is langer dan {MAX_ORGANISATION_LENGTH} tekens")
             if email in seen_emails:
                 problems.append(f"e-mailadres {email} staat ook op rij {seen_emails[email]}")
             if number and role is Role.student:
                 if number in seen_numbers:
                     problems.append(f"studentnummer {number} staat ook op rij {seen_numbers[number]}")
-                seen_numbers[number] = line_no
+                seen_numbers.setdefault(number, line_no)
             seen_emails.setdefault(email, line_no)
             if problems:
                 errors.append(f"Rij {line_no}: " + "; ".join(problems) + ".")

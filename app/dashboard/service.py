@@ -52,7 +52,7 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
     if not enrolments:
         raise NotFound("Deze student is (nog) niet ingeschreven in een cohort.")
     enrolment, cohort = enrolments[0]
-    framework = registry.get(cohort.framework_id, cohort.framework_version)
+    framework = cohorts.framework_of(registry, cohort)
     groups = [
         GroupView(group=g, slots=[SlotView(eindterm=e, status="leeg", evidence_count=0) for e in g.eindtermen])
         for g in framework.groups
