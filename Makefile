@@ -24,7 +24,7 @@ run: install
 test: install lint typecheck pytest
 
 lint: install
-	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy
