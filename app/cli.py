@@ -21,6 +21,8 @@ from app.errors import DomainError
 cli = typer.Typer(help="Jobcoach-portfolio: beheeropdrachten.", no_args_is_help=True)
 user_cli = typer.Typer(help="Gebruikers beheren.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
+storage_cli = typer.Typer(help="Bestandsopslag controleren.", no_args_is_help=True)
+cli.add_typer(storage_cli, name="storage")
 
 
 def _database_url() -> str:
@@ -52,10 +54,11 @@ def migrate() -> None:
 def demo() -> None:
     """Vul een lege database met een realistische demo (doet niets als er al gegevens zijn)."""
     from app.demo import print_logins, seed_if_empty
+    from app.storage import storage_from_settings
 
     migrations.upgrade(_database_url())
     with _engine() as engine, Session(engine) as session:
-        created = seed_if_empty(session)
+        created = seed_if_empty(session, storage=storage_from_settings(get_settings()))
         session.commit()
     typer.echo("Demo aangemaakt." if created else "De database bevat al gegevens; de demo is niet opnieuw aangemaakt.")
     print_logins()
@@ -119,6 +122,47 @@ def import_people(
         f"{result.created} nieuw, {result.updated} bijgewerkt, {result.enrolled} ingeschreven, "
         f"{result.assigned} koppelingen, {result.unchanged} ongewijzigd."
     )
+
+
+@storage_cli.command("check")
+def storage_check(
+    remove: bool = typer.Option(False, "--remove", help="Verwijder verweesde bestanden en achtergebleven uploads."),
+    grace_minutes: int = typer.Option(60, help="Jongere onbekende bestanden kunnen nog bij een lopende upload horen."),
+) -> None:
+    """Vergelijk opslag en database: verweesde bestanden, ontbrekende bestanden, afwijkende checksums."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from app.evidence.models import Blob
+    from app.storage import check_storage, storage_from_settings
+
+    with _engine() as engine, Session(engine) as session:
+        known: dict[str, str | None] = dict(session.exec(select(Blob.key, Blob.sha256)).all())
+    report = check_storage(
+        storage_from_settings(get_settings()), known=known, remove=remove, grace=timedelta(minutes=grace_minutes)
+    )
+    labels = {
+        "checked": "gecontroleerd",
+        "verified": "checksum klopt",
+        "orphans": "verweesd",
+        "orphans_removed": "verweesd verwijderd",
+        "recent_unknown": "onbekend maar recent (bewaard)",
+        "missing": "ontbreekt in de opslag",
+        "mismatches": "checksum wijkt af",
+        "stale_temp_files": "achtergebleven uploads",
+        "temp_files_removed": "achtergebleven uploads verwijderd",
+        "stale_partial_uploads": "onafgemaakte S3-uploads",
+        "partial_uploads_aborted": "S3-uploads afgebroken",
+    }
+    for name, count in report.summary().items():
+        typer.echo(f"{labels.get(name, name):<36} {count}")
+    for key in report.missing:
+        typer.echo(f"ONTBREEKT {key}", err=True)
+    for mismatch in report.mismatches:
+        typer.echo(f"CHECKSUM {mismatch.key}", err=True)
+    if report.missing or report.mismatches:
+        raise typer.Exit(1)
 
 
 def main() -> None:

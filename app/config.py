@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     password_reset_hours: int = 2
 
+    # Evidence files: local disk by default, S3-compatible object storage for real deployments.
+    storage_backend: str = "local"
+    storage_dir: Path = ROOT / "data" / "storage"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    upload_max_bytes: int = 500 * 1024 * 1024  # per file: a video of a practice conversation fits
+    upload_max_files: int = 20
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -1,10 +1,10 @@
 """A believable demo: one programme, one cohort of 14 students, their workplaces and school staff."""
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
@@ -12,6 +12,9 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment
 from app.config import get_settings
 from app.framework.registry import load_frameworks
+
+if TYPE_CHECKING:
+    from app.storage import SpooledFile, Storage
 
 DEMO_PASSWORD = "demo-jobcoach-2026"  # noqa: S105 - printed on purpose for the demo
 DOMAIN = "demo.jobcoach.nl"
@@ -48,8 +51,10 @@ def _email(login: str) -> str:
     return f"{login}@{DOMAIN}"
 
 
-def seed_if_empty(session: Session) -> bool:
-    """Seed only an empty database, so a second `make run` keeps what people did."""
+def seed_if_empty(session: Session, storage: "Storage | None" = None) -> bool:
+    """Seed only an empty database, so a second `make run` keeps what people did.
+
+    With a storage, students also get evidence at different stages (with a few real files)."""
     if session.exec(select(func.count()).select_from(User)).one() > 0:
         return False
     framework = load_frameworks(get_settings().framework_dir).latest("bvjn-eindtermen")
@@ -98,6 +103,11 @@ def seed_if_empty(session: Session) -> bool:
             )
         )
     session.flush()
+    if storage is not None:
+        students = session.exec(
+            select(User).where(col(User.student_number).in_([n for _, _, n in STUDENTS])).order_by(User.student_number)
+        ).all()
+        _seed_evidence(session, students=list(students), storage=storage)
     return True
 
 
@@ -113,3 +123,130 @@ def print_logins() -> None:
     for role, name, email in rows:
         print(f"  {role:<22} {name:<20} {email}")
     print(f"  … en nog {len(STUDENTS) - 3} studenten (voornaam@{DOMAIN}).\n")
+
+
+# (title, kind, eindtermen with onderbouwing, days before today) — texts a student would plausibly write.
+EVIDENCE = [
+    (
+        "Intakegesprek met cliënt A",
+        "verslag",
+        {
+            "IA-a": "Ik voerde de intake uit binnen de afspraken met de opdrachtgever (UWV) en mijn organisatie.",
+            "IA-b": "Samen met cliënt A bracht ik in kaart wat hij wil, kan en wat hem beweegt.",
+            "IA-i": "Het verslag van de intake is bijgevoegd, geanonimiseerd.",
+        },
+        60,
+    ),
+    (
+        "Profiel met kern, kwaliteiten en aandachtspunten",
+        "document",
+        {
+            "IA-f": "Het profiel is samen met cliënt A opgesteld; de kern staat bovenaan.",
+            "JF-d": "Uit het profiel volgt het werknemersprofiel.",
+        },
+        52,
+    ),
+    (
+        "Gesprek met werkgever over werkzaamheden",
+        "observatie",
+        {
+            "JF-f": "Oriënterend gesprek over missie, visie en bedrijfscultuur van de bakkerij.",
+            "JF-g": "Samen met de werkgever de mogelijke taken voor cliënt B benoemd.",
+        },
+        40,
+    ),
+    (
+        "Jobcarving in de productie",
+        "verslag",
+        {"JF-j": "Een nieuwe functie gemaakt uit losse taken van drie collega's."},
+        33,
+    ),
+    (
+        "Inwerkplan cliënt C",
+        "document",
+        {
+            "CJ-a": "Inwerkplan vanuit kern en kwaliteiten, rekening houdend met de ongeschreven regels.",
+            "CJ-d": "Doelen SMART uitgewerkt, met aandacht voor de leerstijl van cliënt C.",
+        },
+        21,
+    ),
+    (
+        "Reflectie op een crisismoment",
+        "reflectie",
+        {"CJ-m": "Ingegrepen toen cliënt C dreigde uit te vallen; achteraf besproken met de werkgever."},
+        9,
+    ),
+]
+
+
+def _demo_files(storage: "Storage") -> list["SpooledFile"]:
+    """A small PDF, written to the spool the way an upload would be."""
+    import hashlib
+    import secrets
+
+    from app.storage import SpooledFile
+
+    pdf = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
+        b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    path = storage.spool_dir() / f"{secrets.token_hex(8)}.part"
+    path.write_bytes(pdf)
+    return [
+        SpooledFile(
+            path=path,
+            size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            original_name="verslag (geanonimiseerd).pdf",
+            field_name="files",
+            declared_content_type="application/pdf",
+            head=pdf[:8192],
+        )
+    ]
+
+
+def _seed_evidence(session: Session, *, students: list[User], storage: "Storage") -> None:
+    from datetime import timedelta
+
+    from app.accounts.permissions import permissions_for
+    from app.accounts.service import Actor
+    from app.evidence import service as evidence
+
+    registry = load_frameworks(get_settings().framework_dir)
+    # Stages: the first students are well under way, the middle ones have drafts, the last ones nothing yet.
+    plan = {0: (6, 4), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
+    for index, student in enumerate(students):
+        items, submitted = plan.get(index, (0, 0))
+        if not items:
+            continue
+        actor = Actor(
+            id=student.id or 0,
+            name=student.name,
+            email=student.email,
+            locale="nl",
+            roles=frozenset({Role.student}),
+            permissions=permissions_for({Role.student}),
+        )
+        codes: list[str] = []
+        for number, (title, kind, links, days) in enumerate(EVIDENCE[:items]):
+            data = evidence.EvidenceInput(
+                title=title,
+                activity_date=(date.today() - timedelta(days=days + index)).isoformat(),
+                kind=kind,
+                reflection="Situatie, taak, actie, resultaat en reflectie staan in het bijgevoegde verslag.",
+                privacy_confirmed=True,
+                eindtermen=links,
+            )
+            evidence.save_evidence(
+                session,
+                actor=actor,
+                registry=registry,
+                storage=storage,
+                data=data,
+                files=_demo_files(storage) if number == 0 else (),
+            )
+            codes.extend(links)
+        if submitted:
+            evidence.submit_slots(
+                session, actor=actor, registry=registry, codes=codes[:submitted], message="Graag aftekenen."
+            )

@@ -18,6 +18,7 @@ from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
+from app.storage import storage_from_settings
 from app.web import CSRF_COOKIE, csrf_protect, is_htmx, render, request_locale, wants_json
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CSP
+                # File responses bring their own, stricter policy (sandbox).
+                headers.setdefault("Content-Security-Policy", CSP)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 # Links can carry one-time tokens: never leak them to another site.
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     app.state.settings = settings
     app.state.frameworks = registry
     app.state.engine = make_engine(settings.database_url)
+    app.state.storage = storage_from_settings(settings)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -139,11 +142,13 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     from app.cohorts import routes as cohorts_routes
     from app.dashboard import api as dashboard_api
     from app.dashboard import routes as dashboard_routes
+    from app.evidence import api as evidence_api
+    from app.evidence import routes as evidence_routes
     from app.framework import api as framework_api
     from app.framework import routes as framework_routes
 
-    for module in (accounts_routes, dashboard_routes, framework_routes, cohorts_routes):
+    for module in (accounts_routes, dashboard_routes, framework_routes, cohorts_routes, evidence_routes):
         app.include_router(module.router)
-    for module in (accounts_api, framework_api, cohorts_api, dashboard_api):
+    for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api):
         app.include_router(module.router, prefix="/api/v1")
     return app

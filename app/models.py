@@ -3,17 +3,25 @@
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
 from app.audit.models import AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.notifications.models import OutboxMessage
 
 __all__ = [
     "AuditEvent",
+    "Blob",
     "Cohort",
     "Enrolment",
+    "Evidence",
+    "EvidenceFile",
+    "EvidenceLink",
+    "EvidenceVersion",
     "LoginAttempt",
     "OutboxMessage",
     "PasswordResetToken",
     "Programme",
     "ProgrammeCoordinator",
+    "Slot",
+    "Submission",
     "User",
     "UserRole",
     "UserSession",

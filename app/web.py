@@ -18,7 +18,8 @@ from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
 from app.db import get_db
 from app.errors import Forbidden, NotAuthenticated, NotFound
-from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
+from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
+from app.storage.spool import human_size
 
 CSRF_COOKIE = "pf_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -47,6 +48,7 @@ def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
 
 
 templates.env.filters["datum"] = _format_date
+templates.env.filters["grootte"] = human_size
 # `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.
 templates.env.filters["t"] = lambda message: gettext(str(message))
 
@@ -66,18 +68,20 @@ def csrf_token_for(request: Request) -> str:
 
 
 async def csrf_protect(request: Request) -> None:
-    """Every state-changing request carries the token in a header (HTMX) or a form field."""
+    """Every state-changing request carries the token: in a header (HTMX, API), a form field, or — for
+    multipart uploads, whose body the route streams itself and which must not be read here — the query."""
     if request.method in SAFE_METHODS:
         return
     sent = request.headers.get(CSRF_HEADER)
-    if not sent:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()  # cached on the request; the route reads the same form
-            value = form.get(CSRF_FIELD)
-            sent = value if isinstance(value, str) else None
+    content_type = request.headers.get("content-type", "")
+    if not sent and content_type.startswith("multipart/form-data"):
+        sent = request.query_params.get(CSRF_FIELD)
+    elif not sent and content_type.startswith("application/x-www-form-urlencoded"):
+        form = await request.form()  # cached on the request; the route reads the same form
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
     if not request.cookies.get(CSRF_COOKIE) or not sent or not secrets.compare_digest(sent, csrf_token_for(request)):
-        raise Forbidden("De beveiligingscode van dit formulier ontbreekt of is verlopen. Laad de pagina opnieuw.")
+        raise Forbidden(N_("De beveiligingscode van dit formulier ontbreekt of is verlopen. Laad de pagina opnieuw."))
 
 
 # --- who is asking --------------------------------------------------------------------------------

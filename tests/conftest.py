@@ -83,13 +83,20 @@ def _empty_all_tables(engine: Engine) -> None:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def storage_settings(tmp_path: Path) -> dict[str, object]:
+    """Local storage in a fresh directory; evidence tests override this to run on S3 as well."""
+    return {"storage_backend": "local", "storage_dir": tmp_path / "storage"}
+
+
+@pytest.fixture
+def settings(database_url: str, storage_settings: dict[str, object]) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key="test-secret",
         framework_dir=ROOT / "eindtermen",
         smtp_host=None,
         base_url="http://testserver",
+        **storage_settings,  # type: ignore[arg-type]
     )
 
 
@@ -260,3 +267,38 @@ def seed_path(name: str) -> Path | None:
         if (directory / name).exists():
             return directory / name
     return None
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real S3 API on loopback (moto's server mode), started and stopped by the tests."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_server(moto_endpoint: str) -> dict[str, object]:
+    """S3 settings with a fresh bucket for this test."""
+    import uuid
+
+    import boto3
+
+    bucket = f"test-{uuid.uuid4().hex[:16]}"
+    credentials = {"s3_region": "eu-west-1", "s3_access_key": "test", "s3_secret_key": "test"}
+    boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    return {"s3_bucket": bucket, "s3_endpoint_url": moto_endpoint, **credentials}

@@ -114,9 +114,57 @@ def expected_allowed(world: World, route: RouteInfo, permission: str, user: User
         return False
     if "{cohort_id}" in route.path:
         return user.id == world.coordinator.id
-    if "{student_id}" in route.path:
+    if ("{evidence_id}" in route.path or "{blob_id}" in route.path) and permission == Permission.evidence_write:
+        return user.id == world.student.id  # only the owner changes a bewijsstuk
+    if "{student_id}" in route.path or "{evidence_id}" in route.path or "{blob_id}" in route.path:
+        # The sample evidence is submitted, so the student's own staff may see it; drafts are tested elsewhere.
         return user.id in {world.student.id, world.supervisor.id, world.assessor.id, world.coordinator.id}
     return True
+
+
+def submitted_evidence(app: FastAPI, db: Session, world: World) -> tuple[int, int]:
+    """A bewijsstuk of world.student with one file, submitted for aftekening."""
+    import hashlib
+
+    from app.accounts.permissions import permissions_for
+    from app.evidence import service as evidence
+    from app.storage import SpooledFile
+
+    actor = accounts.Actor(
+        id=world.student.id or 0,
+        name="",
+        email="",
+        locale="nl",
+        roles=frozenset({Role.student}),
+        permissions=permissions_for({Role.student}),
+    )
+    storage = app.state.storage
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    path = storage.spool_dir() / "sample.part"
+    path.write_bytes(pdf)
+    spooled = SpooledFile(
+        path=path,
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        original_name="a.pdf",
+        field_name="files",
+        declared_content_type="application/pdf",
+        head=pdf,
+    )
+    data = evidence.EvidenceInput(
+        title="Intake",
+        activity_date="2026-03-01",
+        kind="verslag",
+        privacy_confirmed=True,
+        eindtermen={"IA-a": "Intake binnen de kaders uitgevoerd."},
+    )
+    version = evidence.save_evidence(
+        db, actor=actor, registry=app.state.frameworks, storage=storage, data=data, files=[spooled]
+    )
+    evidence.submit_slots(db, actor=actor, registry=app.state.frameworks, codes=["IA-a"])
+    db.commit()
+    blob = evidence.files_of_versions(db, version_ids=[version.id or 0])[version.id or 0][0]
+    return version.evidence_id, blob.id or 0
 
 
 def fill_path(path: str, values: dict[str, str]) -> str:
@@ -133,6 +181,7 @@ def test_every_route_for_every_actor(
 ) -> None:
     settings = app.state.settings
     reset_token = "x"
+    evidence_id, blob_id = submitted_evidence(app, db, world)
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -153,6 +202,9 @@ def test_every_route_for_every_actor(
             "framework_id": "bvjn-eindtermen",
             "version": "2012",
             "token": reset_token,
+            "code": "IA-a",
+            "evidence_id": str(evidence_id),
+            "blob_id": str(blob_id),
         }
 
     unexpected_allows: list[str] = []

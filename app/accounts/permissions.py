@@ -9,6 +9,7 @@ class Permission(StrEnum):
     signed_in = "signed_in"  # own account, start page, language
     framework_view = "framework:view"
     portfolio_own = "portfolio:own"  # the student's own portfolio
+    evidence_write = "evidence:write"  # create and revise one's own bewijsstukken, indienen
     student_view = "student:view"  # a student's portfolio, within the viewer's scope
     students_assigned = "students:assigned"  # the list of students assigned to me
     cohort_view = "cohort:view"
@@ -20,7 +21,13 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.student: frozenset(
-        {Permission.signed_in, Permission.framework_view, Permission.portfolio_own, Permission.student_view}
+        {
+            Permission.signed_in,
+            Permission.framework_view,
+            Permission.portfolio_own,
+            Permission.evidence_write,
+            Permission.student_view,
+        }
     ),
     Role.praktijkbegeleider: frozenset(
         {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}

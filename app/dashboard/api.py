@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.dashboard import service
 from app.dashboard.routes import student_in_scope
-from app.db import get_db
+from app.db import as_utc, get_db
 from app.framework.routes import registry_of
 
 router = APIRouter(tags=["portfolio"])
@@ -29,7 +29,14 @@ def student_portfolio(
                 "code": g.group.code,
                 "title": g.group.title,
                 "slots": [
-                    {"code": s.eindterm.code, "status": s.status, "evidence_count": s.evidence_count} for s in g.slots
+                    {
+                        "code": s.eindterm.code,
+                        "status": s.status,
+                        "evidence_count": s.evidence_count,
+                        "score": s.score,
+                        "last_activity_at": as_utc(s.last_activity_at).isoformat() if s.last_activity_at else None,
+                    }
+                    for s in g.slots
                 ],
             }
             for g in view.groups

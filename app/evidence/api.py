@@ -1,0 +1,174 @@
+"""Evidence as JSON under /api/v1: the same services as the pages."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.db import as_utc, get_db
+from app.evidence import service
+from app.evidence.models import Blob, Evidence, Submission
+from app.evidence.routes import _read_form, blob_in_scope, evidence_in_scope, file_response, storage_of
+from app.framework.routes import registry_of
+from app.web import require
+
+router = APIRouter(tags=["bewijs"])
+
+MULTIPART_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["title", "activity_date", "kind", "privacy"],
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 200},
+                        "activity_date": {"type": "string", "format": "date"},
+                        "kind": {"type": "string", "enum": [k.value for k in service.EvidenceKind]},
+                        "reflection": {"type": "string"},
+                        "links": {"type": "string", "description": "Eén URL per regel."},
+                        "privacy": {"type": "string", "enum": ["ja"], "description": "Cliëntgegevens geanonimiseerd."},
+                        "eindterm": {"type": "array", "items": {"type": "string"}},
+                        "keep_file": {"type": "array", "items": {"type": "integer"}},
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                    "additionalProperties": {"type": "string", "description": "onderbouwing_<code>"},
+                }
+            }
+        },
+    }
+}
+
+
+def blob_json(blob: Blob) -> dict[str, Any]:
+    return {
+        "id": blob.id,
+        "name": blob.download_name,
+        "kind": blob.kind,
+        "content_type": blob.content_type,
+        "size": blob.size,
+        "sha256": blob.sha256,
+        "url": f"/api/v1/files/{blob.id}",
+    }
+
+
+def evidence_json(db: Session, evidence: Evidence, own: bool) -> dict[str, Any]:
+    history = service.evidence_history(db, evidence=evidence, include_drafts=own)
+    return {
+        "id": evidence.id,
+        "student_id": evidence.student_id,
+        "versions": [
+            {
+                "number": h.version.number,
+                "title": h.version.title,
+                "activity_date": h.version.activity_date.isoformat(),
+                "kind": h.version.kind,
+                "reflection": h.version.reflection,
+                "links": h.version.links,
+                "privacy_confirmed": h.version.privacy_confirmed,
+                "created_at": as_utc(h.version.created_at).isoformat(),
+                "files": [blob_json(b) for b in h.files],
+                "eindtermen": [{"code": link.eindterm_code, "justification": link.justification} for link in h.links],
+                "submission_ids": [s.id for s in h.submissions],
+            }
+            for h in history
+        ],
+    }
+
+
+async def _save_json(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> Response:
+    try:
+        data, files = await _read_form(request)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    try:
+        version = await run_in_threadpool(
+            service.save_evidence,
+            db,
+            actor=actor,
+            registry=registry_of(request),
+            storage=storage_of(request),
+            data=data,
+            files=files,
+            evidence=evidence,
+        )
+    except service.FieldErrors as exc:
+        db.rollback()
+        return JSONResponse({"detail": "Het bewijsstuk is niet opgeslagen.", "errors": exc.errors}, status_code=422)
+    finally:
+        for spooled in files:
+            spooled.discard()
+    saved = db.get(Evidence, version.evidence_id)
+    assert saved is not None
+    return JSONResponse(evidence_json(db, saved, True), status_code=201 if evidence is None else 200)
+
+
+@router.post("/evidence", status_code=201, openapi_extra=MULTIPART_BODY)
+async def create_evidence(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+) -> Response:
+    """Een nieuw bewijsstuk met bestanden en koppelingen (multipart/form-data)."""
+    return await _save_json(request, db, actor, None)
+
+
+@router.post("/evidence/{evidence_id}/versions", openapi_extra=MULTIPART_BODY)
+async def revise_evidence(
+    request: Request,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.evidence_write)),
+    scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
+) -> Response:
+    """Een nieuwe versie van een bewijsstuk (de vorige blijft bewaard)."""
+    return await _save_json(request, db, actor, scoped[0])
+
+
+@router.get("/evidence/{evidence_id}")
+def get_evidence(
+    db: Session = Depends(get_db),
+    scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.student_view)),
+) -> dict[str, Any]:
+    evidence, own = scoped
+    return evidence_json(db, evidence, own)
+
+
+class SubmissionRequest(BaseModel):
+    eindtermen: list[str] = Field(min_length=1, max_length=100)
+    message: str = Field(default="", max_length=2000)
+
+
+def submission_json(s: Submission) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "eindterm": s.eindterm_code,
+        "framework": {"id": s.framework_id, "version": s.framework_version},
+        "supervisor_id": s.supervisor_id,
+        "version_ids": s.version_ids,
+        "message": s.message,
+        "submitted_at": as_utc(s.submitted_at).isoformat(),
+    }
+
+
+@router.post("/submissions", status_code=201)
+def submit(
+    request: Request,
+    body: SubmissionRequest,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.evidence_write)),
+) -> dict[str, Any]:
+    """Dien eindtermen in ter aftekening bij de praktijkbegeleider."""
+    made = service.submit_slots(
+        db, actor=actor, registry=registry_of(request), codes=body.eindtermen, message=body.message
+    )
+    return {"items": [submission_json(s) for s in made]}
+
+
+@router.get("/files/{blob_id}")
+def download(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+    return file_response(storage_of(request), blob, inline=False)

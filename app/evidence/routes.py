@@ -1,0 +1,291 @@
+"""Evidence pages: a slot, the evidence form (streamed multipart upload), an item with its history, files."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
+from starlette.requests import ClientDisconnect
+
+from app.accounts.models import User
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.dashboard.routes import student_in_scope
+from app.db import get_db
+from app.errors import NotFound
+from app.evidence import service
+from app.evidence.filetypes import content_disposition
+from app.evidence.models import Blob, Evidence, EvidenceKind
+from app.framework import service as framework_service
+from app.framework.routes import registry_of
+from app.storage import SpooledFile, Storage
+from app.storage.multipart import read_multipart
+from app.web import is_htmx, redirect, render, require
+
+router = APIRouter()
+
+# Headers on every file response: never rendered as a page of ours, never cached, never sniffed.
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+    "Cache-Control": "no-store",
+}
+INLINE_KINDS = {"jpeg", "png", "webp", "pdf"}
+
+
+def storage_of(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
+    """Dependency: the evidence item and whether drafts show; 404 unless owner or staff who may see it."""
+
+    def dependency(
+        evidence_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))
+    ) -> tuple[Evidence, bool]:
+        evidence, own = service.visible_evidence(db, actor=actor, evidence_id=evidence_id)
+        if permission is Permission.evidence_write and not own:
+            raise NotFound(service.NOT_VISIBLE)
+        return evidence, own
+
+    return dependency
+
+
+def blob_in_scope(
+    blob_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.student_view))
+) -> Blob:
+    return service.visible_blob(db, actor=actor, blob_id=blob_id)
+
+
+# --- the slot page ---------------------------------------------------------------------------------------
+
+
+@router.get("/studenten/{student_id}/eindtermen/{code}")
+def slot_page(
+    request: Request,
+    code: str,
+    db: Session = Depends(get_db),
+    student: User = Depends(student_in_scope(Permission.student_view)),
+    actor: Actor = Depends(require(Permission.student_view)),
+) -> Response:
+    framework, _ = service.student_framework(db, student_id=student.id or 0, registry=registry_of(request))
+    try:
+        eindterm = framework.eindterm(code)
+    except KeyError:
+        raise NotFound("Deze eindterm bestaat niet in het kader van deze student.") from None
+    own = actor.id == student.id
+    segments = framework_service.annotate(framework, eindterm.text)
+    slot = service.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
+    return render(
+        request,
+        "evidence/slot.html",
+        {
+            "student": student,
+            "own": own,
+            "framework": framework,
+            "group": framework.group_of(code),
+            "eindterm": eindterm,
+            "segments": segments,
+            "terms": list({id(s.term): s.term for s in segments if s.term}.values()),
+            "anchor": framework_service.term_anchor,
+            "slot": slot,
+            "items": service.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
+            "submissions": service.submissions_for_slot(db, student_id=student.id or 0, code=code),
+        },
+    )
+
+
+# --- the evidence form -----------------------------------------------------------------------------------
+
+
+def _form_context(request: Request, db: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
+    framework, _ = service.student_framework(db, student_id=actor.id, registry=registry_of(request))
+    return {
+        "framework": framework,
+        "kinds": list(EvidenceKind),
+        "max_size": request.app.state.settings.upload_max_bytes,
+        "errors": {},
+        "form": service.EvidenceInput(),
+        "evidence": None,
+        "current_files": [],
+        **extra,
+    }
+
+
+@router.get("/bewijs/nieuw")
+def new_evidence(
+    request: Request,
+    eindterm: str | None = None,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.evidence_write)),
+) -> Response:
+    form = service.EvidenceInput(eindtermen={eindterm: ""} if eindterm else {})
+    return render(request, "evidence/form.html", _form_context(request, db, actor, form=form))
+
+
+async def _read_form(request: Request) -> tuple[service.EvidenceInput, list[SpooledFile]]:
+    settings = request.app.state.settings
+    fields: dict[str, list[str]]
+    files: list[SpooledFile] = []
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # Without files a plain form post is fine too (API clients, text-only evidence).
+        form = await request.form()
+        fields = {key: [str(v) for v in form.getlist(key)] for key in form}
+    else:
+        fields, files = await read_multipart(
+            request,
+            spool_dir=storage_of(request).spool_dir(),
+            max_file_bytes=settings.upload_max_bytes,
+            max_files=settings.upload_max_files,
+        )
+
+    def one(name: str) -> str:
+        values = fields.get(name) or [""]
+        return values[0]
+
+    codes = fields.get("eindterm", [])
+    data = service.EvidenceInput(
+        title=one("title"),
+        activity_date=one("activity_date"),
+        kind=one("kind"),
+        reflection=one("reflection"),
+        links=[line.strip() for line in one("links").splitlines() if line.strip()],
+        privacy_confirmed=one("privacy") == "ja",
+        eindtermen={code: one(f"onderbouwing_{code}") for code in codes},
+        keep_blob_ids=[int(v) for v in fields.get("keep_file", []) if v.isdecimal()],
+    )
+    return data, files
+
+
+async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> Response:
+    try:
+        data, files = await _read_form(request)
+    except ClientDisconnect:
+        # The browser went away mid-upload: nothing was stored and nobody is listening for an answer.
+        return Response(status_code=400)
+    try:
+        version = service.save_evidence(
+            db,
+            actor=actor,
+            registry=registry_of(request),
+            storage=storage_of(request),
+            data=data,
+            files=files,
+            evidence=evidence,
+        )
+    except service.FieldErrors as exc:
+        db.rollback()
+        context = _form_context(
+            request, db, actor, form=data, errors=exc.errors, evidence=evidence, files_dropped=bool(files)
+        )
+        if evidence is not None:
+            context["current_files"] = service.current_files(db, evidence=evidence)
+        template = "evidence/_form.html" if is_htmx(request) else "evidence/form.html"
+        return render(request, template, context, status_code=422)
+    finally:
+        for spooled in files:
+            spooled.discard()  # published files were moved away; this removes only what was not kept
+    return redirect(f"/bewijs/{version.evidence_id}", request)
+
+
+@router.post("/bewijs")
+async def create_evidence(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+) -> Response:
+    return await _save(request, db, actor, None)
+
+
+@router.get("/bewijs/{evidence_id}/bewerken")
+def edit_evidence(
+    request: Request,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.evidence_write)),
+    scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
+) -> Response:
+    evidence, _ = scoped
+    form = service.form_of(db, evidence=evidence)
+    context = _form_context(
+        request, db, actor, form=form, evidence=evidence, current_files=service.current_files(db, evidence=evidence)
+    )
+    return render(request, "evidence/form.html", context)
+
+
+@router.post("/bewijs/{evidence_id}")
+async def revise_evidence(
+    request: Request,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.evidence_write)),
+    scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
+) -> Response:
+    return await _save(request, db, actor, scoped[0])
+
+
+# --- an evidence item --------------------------------------------------------------------------------------
+
+
+@router.get("/bewijs/{evidence_id}")
+def evidence_page(
+    request: Request,
+    db: Session = Depends(get_db),
+    scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.student_view)),
+) -> Response:
+    evidence, own = scoped
+    framework, _ = service.student_framework(db, student_id=evidence.student_id, registry=registry_of(request))
+    history = service.evidence_history(db, evidence=evidence, include_drafts=own)
+    return render(
+        request,
+        "evidence/detail.html",
+        {
+            "evidence": evidence,
+            "own": own,
+            "student": service.student_of(db, evidence=evidence),
+            "framework": framework,
+            "current": history[0] if history else None,
+            "history": history,
+            "inline_kinds": INLINE_KINDS,
+        },
+    )
+
+
+# --- indienen ------------------------------------------------------------------------------------------------
+
+
+@router.post("/portfolio/indienen")
+async def submit(
+    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+) -> Response:
+    form = await request.form()
+    codes = [str(v) for v in form.getlist("eindterm")]
+    message = str(form.get("bericht") or "")
+    service.submit_slots(db, actor=actor, registry=registry_of(request), codes=codes, message=message)
+    target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if len(codes) == 1 else "/portfolio"
+    return redirect(target, request)
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+
+def _stream(storage: Storage, key: str) -> Iterator[bytes]:
+    yield from storage.open_chunks(key)
+
+
+def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
+    headers = {
+        **FILE_HEADERS,
+        "Content-Disposition": content_disposition(blob.download_name, inline=inline),
+        "Content-Length": str(blob.size),
+    }
+    return StreamingResponse(_stream(storage, blob.key), media_type=blob.content_type, headers=headers)
+
+
+@router.get("/bestanden/{blob_id}")
+def download(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+    return file_response(storage_of(request), blob, inline=False)
+
+
+@router.get("/bestanden/{blob_id}/voorbeeld")
+def preview(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+    """Inline only for images and PDF; every other kind is still a download."""
+    return file_response(storage_of(request), blob, inline=blob.kind in INLINE_KINDS)

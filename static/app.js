@@ -1,0 +1,53 @@
+// Progressive enhancement only: every form also works without this file.
+(function () {
+  "use strict";
+  // A real upload progress bar for the evidence form (HTMX reports XHR upload progress).
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    var bar = form && form.querySelector("progress#upload-voortgang");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+  // Refuse too-large files before sending anything: the server refuses them too, but only after the upload.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file]")) return;
+    var form = input.form;
+    var max = form ? parseInt(form.dataset.maxSize || "0", 10) : 0;
+    var message = form ? form.querySelector("#files-fout") : null;
+    if (!max || !message) return;
+    var tooBig = Array.prototype.filter.call(input.files, function (f) { return f.size > max; });
+    if (tooBig.length) {
+      message.hidden = false;
+      message.textContent = "Te groot (hoogstens " + Math.round(max / 1048576) + " MB): " +
+        tooBig.map(function (f) { return f.name; }).join(", ");
+      input.setCustomValidity(message.textContent);
+    } else {
+      message.hidden = true;
+      input.setCustomValidity("");
+    }
+  });
+  // Drag and drop onto the drop zone puts the files in its file input.
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = event.target.closest && event.target.closest(".dropzone");
+      if (!zone) return;
+      event.preventDefault();
+      zone.classList.add("drag");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = event.target.closest && event.target.closest(".dropzone");
+      if (!zone) return;
+      event.preventDefault();
+      zone.classList.remove("drag");
+      if (type === "drop" && event.dataTransfer && event.dataTransfer.files.length) {
+        var input = zone.querySelector("input[type=file]");
+        input.files = event.dataTransfer.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  });
+})();
