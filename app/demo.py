@@ -131,6 +131,8 @@ EVIDENCE = [
         "Intakegesprek met cliënt A",
         "verslag",
         {
+            "M-1": "In het gesprek ging ik uit van de kracht en kwaliteiten van cliënt A.",
+            "M-7": "Het traject sluit aan bij de competenties van cliënt A.",
             "IA-a": "Ik voerde de intake uit binnen de afspraken met de opdrachtgever (UWV) en mijn organisatie.",
             "IA-b": "Samen met cliënt A bracht ik in kaart wat hij wil, kan en wat hem beweegt.",
             "IA-i": "Het verslag van de intake is bijgevoegd, geanonimiseerd.",
@@ -173,7 +175,10 @@ EVIDENCE = [
     (
         "Reflectie op een crisismoment",
         "reflectie",
-        {"CJ-m": "Ingegrepen toen cliënt C dreigde uit te vallen; achteraf besproken met de werkgever."},
+        {
+            "M-6": "Kritische reflectie op mijn eigen handelen richting cliënt en werkgever.",
+            "CJ-m": "Ingegrepen toen cliënt C dreigde uit te vallen; achteraf besproken met de werkgever.",
+        },
         9,
     ),
 ]

@@ -153,6 +153,7 @@ def render(
         "locale": get_locale(),
         "locales": SUPPORTED_LOCALES,
         "htmx": is_htmx(request),
+        "notice": getattr(request.state, "notice", None),
         "Permission": Permission,
     }
     ctx.update(context or {})

@@ -264,3 +264,22 @@ def test_api_create_read_and_submit(app: FastAPI, db: Session, world: World, cli
     assert statuses["IA-a"] == "ter_aftekening" and statuses["IA-b"] == "leeg"
     spec = client.get("/openapi.json").json()
     assert "multipart/form-data" in spec["paths"]["/api/v1/evidence"]["post"]["requestBody"]["content"]
+
+
+def test_htmx_submit_answers_with_the_updated_slot_without_a_reload(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    login(client, world.student.email)
+    post_evidence(client, app, [])
+    slot_html = client.get(f"/studenten/{world.student.id}/eindtermen/IA-a").text
+    assert 'hx-post="/portfolio/indienen"' in slot_html
+    response = client.post(
+        "/portfolio/indienen", data={"eindterm": ["IA-a"], "terug": "slot"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "HX-Redirect" not in response.headers
+    assert response.headers["HX-Push-Url"] == f"/studenten/{world.student.id}/eindtermen/IA-a"
+    assert "<html" not in response.text and "1 eindterm ingediend ter aftekening." in response.text
+    assert "ter aftekening" in response.text
+    failed = client.post("/portfolio/indienen", data={"eindterm": ["IA-b"]}, headers={"HX-Request": "true"})
+    assert failed.status_code == 422 and failed.headers["HX-Retarget"] == "#meldingen"

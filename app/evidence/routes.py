@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.dashboard.routes import student_in_scope
+from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import get_db
 from app.errors import NotFound
 from app.evidence import service
@@ -19,6 +19,7 @@ from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
+from app.i18n import ngettext
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart
 from app.web import is_htmx, redirect, render, require
@@ -259,9 +260,23 @@ async def submit(
     form = await request.form()
     codes = [str(v) for v in form.getlist("eindterm")]
     message = str(form.get("bericht") or "")
-    service.submit_slots(db, actor=actor, registry=registry_of(request), codes=codes, message=message)
-    target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if len(codes) == 1 else "/portfolio"
-    return redirect(target, request)
+    made = service.submit_slots(db, actor=actor, registry=registry_of(request), codes=codes, message=message)
+    back_to_slot = form.get("terug") == "slot" and len(codes) == 1
+    target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if back_to_slot else "/portfolio"
+    if not is_htmx(request):
+        return redirect(target)
+    # HTMX: answer with the updated page itself, no full reload.
+    request.state.notice = ngettext(
+        "%(num)d eindterm ingediend ter aftekening.", "%(num)d eindtermen ingediend ter aftekening.", len(made)
+    ) % {"num": len(made)}
+    if back_to_slot:
+        student = db.get(User, actor.id)
+        assert student is not None
+        response = slot_page(request, codes[0], db=db, student=student, actor=actor)
+    else:
+        response = own_portfolio(request, db=db, actor=actor)
+    response.headers["HX-Push-Url"] = target
+    return response
 
 
 # --- files ---------------------------------------------------------------------------------------------------

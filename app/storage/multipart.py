@@ -16,6 +16,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from app.i18n import N_
 from app.storage.spool import FileTooLarge, Spool, SpooledFile, UploadError, display_name, human_size
 
 __all__ = [
@@ -38,7 +39,7 @@ class UploadRefused(UploadError):
     """Refused as a whole (too large in total, too many fields, not a form upload)."""
 
     status_code = 413
-    default_message = "De upload is geweigerd."
+    default_message = N_("De upload is geweigerd.")
 
     def __init__(self, message: str | None = None, *, status_code: int | None = None) -> None:
         super().__init__(message)
@@ -48,7 +49,7 @@ class UploadRefused(UploadError):
 
 class MalformedUpload(UploadRefused):
     status_code = 400
-    default_message = "Het formulier is niet goed ontvangen. Probeer het opnieuw."
+    default_message = N_("Het formulier is niet goed ontvangen. Probeer het opnieuw.")
 
 
 class TooManyFiles(UploadError):

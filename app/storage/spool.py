@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from app.errors import DomainError
+from app.i18n import N_
 from app.storage.backends import TEMP_SUFFIX
 
 HEAD_BYTES = 8 * 1024
@@ -20,7 +21,7 @@ class UploadError(DomainError):
     """An upload was refused; `message` is Dutch and safe to show."""
 
     status_code = 400
-    default_message = "Het uploaden is mislukt."
+    default_message = N_("Het uploaden is mislukt.")
 
 
 class FileTooLarge(UploadError):
