@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Browser, World, login, make_user
 from fastapi import FastAPI
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -26,6 +25,7 @@ from app.config import ROOT, Settings
 from app.errors import InvalidInput
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.main import create_app
+from tests.conftest import Browser, World, login, make_user
 
 SHIPPED = ROOT / "eindtermen" / "bvjn-eindtermen-2012.yaml"
 CHANGED_CODE = "M-1"

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Browser, login
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, inspect
 from sqlmodel import Session, SQLModel, col, select
@@ -22,6 +21,7 @@ from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinato
 from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
 from app.main import create_app
+from tests.conftest import Browser, login
 
 # A printed login row: "  <rol>  <naam>  <e-mail>".
 LOGIN_ROW = re.compile(r"^ +(\S+) +(\S.*?) +([\w.+-]+@" + re.escape(demo.DOMAIN) + r")$", re.MULTILINE)
@@ -440,3 +440,21 @@ def test_cli_import_into_an_unknown_cohort(runner: CliRunner, cli_engine: Engine
     assert result.exit_code == 1
     assert "Cohort 999 bestaat niet." in result.stderr
     assert cli_counts(cli_engine)["User"] == 0
+
+
+def test_demo_students_are_at_different_stages(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """With storage, the demo gives students evidence in different states: submitted, drafts, nothing yet."""
+    from app.evidence.models import Blob, Slot
+
+    assert demo.seed_if_empty(db, storage=app.state.storage) is True
+    db.commit()
+    statuses_by_student: dict[int, set[str]] = {}
+    for slot in db.exec(select(Slot)).all():
+        statuses_by_student.setdefault(slot.student_id, set()).add(slot.status)
+    students = db.exec(select(User).where(col(User.student_number).is_not(None))).all()
+    stages = {frozenset(statuses_by_student.get(s.id or 0, {"leeg"})) for s in students}
+    assert any("ter_aftekening" in stage for stage in stages)
+    assert any(stage == {"concept"} for stage in stages)
+    assert frozenset({"leeg"}) in stages
+    blobs = db.exec(select(Blob)).all()
+    assert blobs and all(app.state.storage.exists(b.key) for b in blobs)
