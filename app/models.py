@@ -1,12 +1,14 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
-from app.audit.models import AuditEvent
+from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.notifications.models import OutboxMessage
+from app.signoff.models import Reminder, SignOff, SupervisorLink
 
 __all__ = [
+    "AuditChainHead",
     "AuditEvent",
     "Blob",
     "Cohort",
@@ -20,8 +22,11 @@ __all__ = [
     "PasswordResetToken",
     "Programme",
     "ProgrammeCoordinator",
+    "Reminder",
+    "SignOff",
     "Slot",
     "Submission",
+    "SupervisorLink",
     "User",
     "UserRole",
     "UserSession",

@@ -45,6 +45,12 @@ def run_migrations_online() -> None:
     url = config.attributes.get("database_url") or get_settings().database_url
     engine = make_engine(url)
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Batch mode rebuilds tables (copy, drop, rename); with foreign keys enforced, dropping a table that
+            # others point at fails on any database that holds data. SQLite ignores this pragma inside a
+            # transaction, so it is set before the migration transaction starts.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()

@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     function: str | None = Field(default=None, max_length=200)
     locale: str = Field(default="nl", max_length=5)
     is_active: bool = Field(default=True)
+    # Praktijkbegeleiders choose: a mail per submitted item, or one daily digest.
+    notify_daily_digest: bool = Field(default=False)
+    last_digest_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
 
 

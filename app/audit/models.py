@@ -21,3 +21,16 @@ class AuditEvent(SQLModel, AppendOnly, table=True):
     object_id: str | None = Field(default=None, max_length=64)
     # Facts about the event, never free text typed by users about clients.
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Hash chain: each row commits to the previous row's hash, so an edit, a deletion or a reordering shows.
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """One row: the newest chained event. Locked while appending, so concurrent writers form one chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int | None = Field(default=None, primary_key=True)
+    last_event_id: int | None = None
+    last_hash: str = Field(default="", max_length=64)

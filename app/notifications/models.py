@@ -20,3 +20,5 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True, index=True))
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+    # A failed send is retried later (back-off); the message is never dropped.
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))
