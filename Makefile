@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n clean
+.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ pytest: install
 
 migrate: install
 	$(BIN)/portfolio migrate
+
+## make bench: benchmarks against a real server (1 GiB upload: throughput, peak RSS); see bench/README.md
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## make lock: re-resolve dependencies from pyproject.toml into requirements.lock
 lock:
