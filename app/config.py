@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 500 * 1024 * 1024  # per file: a video of a practice conversation fits
     upload_max_files: int = 20
 
+    # Aftekening: account-free links for praktijkbegeleiders, reminders and escalation to the coordinator.
+    supervisor_link_days: int = 14
+    reminder_after_days: int = 7
+    escalate_after_days: int = 14
+    link_max_failures: int = 20  # wrong or tampered link tokens per client per window before 429
+
+    # Outgoing mail: without SMTP_HOST, development prints mail to the console instead of sending it.
+    mail_to_console: bool = True
+    worker_interval_seconds: int = 10
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -146,9 +146,18 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     from app.evidence import routes as evidence_routes
     from app.framework import api as framework_api
     from app.framework import routes as framework_routes
+    from app.signoff import api as signoff_api
+    from app.signoff import routes as signoff_routes
 
-    for module in (accounts_routes, dashboard_routes, framework_routes, cohorts_routes, evidence_routes):
+    for module in (
+        accounts_routes,
+        dashboard_routes,
+        framework_routes,
+        cohorts_routes,
+        evidence_routes,
+        signoff_routes,
+    ):
         app.include_router(module.router)
-    for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api):
+    for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api):
         app.include_router(module.router, prefix="/api/v1")
     return app

@@ -114,6 +114,8 @@ def expected_allowed(world: World, route: RouteInfo, permission: str, user: User
         return False
     if "{cohort_id}" in route.path:
         return user.id == world.coordinator.id
+    if "{submission_id}" in route.path:
+        return user.id == world.supervisor.id  # only the student's own praktijkbegeleider decides
     if ("{evidence_id}" in route.path or "{blob_id}" in route.path) and permission == Permission.evidence_write:
         return user.id == world.student.id  # only the owner changes a bewijsstuk
     if "{student_id}" in route.path or "{evidence_id}" in route.path or "{blob_id}" in route.path:
@@ -182,6 +184,11 @@ def test_every_route_for_every_actor(
     settings = app.state.settings
     reset_token = "x"
     evidence_id, blob_id = submitted_evidence(app, db, world)
+    from sqlmodel import select as sql_select
+
+    from app.evidence.models import Submission
+
+    submission_id = db.exec(sql_select(Submission.id)).one()
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -205,6 +212,7 @@ def test_every_route_for_every_actor(
             "code": "IA-a",
             "evidence_id": str(evidence_id),
             "blob_id": str(blob_id),
+            "submission_id": str(submission_id),
         }
 
     unexpected_allows: list[str] = []
@@ -224,7 +232,14 @@ def test_every_route_for_every_actor(
             else:
                 # Allowed writes must leave the world as it was, or later actors would be judged on another world.
                 form = {"supervisor_id": str(world.supervisor.id), "assessor_id": str(world.assessor.id)}
-                response = client.request(method, url, headers={"X-CSRF-Token": csrf_token(client, app)}, data=form)
+                headers = {"X-CSRF-Token": csrf_token(client, app)}
+                if route.path.startswith("/api/"):
+                    # A well-formed body that changes nothing even when allowed (a decision without its required
+                    # comment, an unknown eindterm), so a refusal comes from authorization, not from body parsing.
+                    body = {"decision": "terug", "comment": "", "eindtermen": ["XX-x"], "message": ""}
+                    response = client.request(method, url, headers=headers, json=body)
+                else:
+                    response = client.request(method, url, headers=headers, data=form)
             allowed = expected_allowed(world, route, permission, actor.user)
             is_api = route.path.startswith("/api/")
             if actor.user is None:

@@ -12,6 +12,8 @@ class Permission(StrEnum):
     evidence_write = "evidence:write"  # create and revise one's own bewijsstukken, indienen
     student_view = "student:view"  # a student's portfolio, within the viewer's scope
     students_assigned = "students:assigned"  # the list of students assigned to me
+    signoff = "signoff:decide"  # aftekenen as praktijkbegeleider
+    supervisor_invite = "supervisor:invite"  # invite a praktijkbegeleider for a student in one's cohorts
     cohort_view = "cohort:view"
     cohort_manage = "cohort:manage"
     people_import = "people:import"
@@ -30,7 +32,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.praktijkbegeleider: frozenset(
-        {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}
+        {
+            Permission.signed_in,
+            Permission.framework_view,
+            Permission.student_view,
+            Permission.students_assigned,
+            Permission.signoff,
+        }
     ),
     Role.beoordelaar: frozenset(
         {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}
@@ -44,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.cohort_manage,
             Permission.people_import,
             Permission.assignment_manage,
+            Permission.supervisor_invite,
         }
     ),
     # Data minimisation: the beheerder manages accounts but does not read portfolios.

@@ -231,6 +231,22 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
     )
 
 
+def actor_for(session: Session, *, user_id: int) -> Actor:
+    """An Actor for a user who acts without a session (a praktijkbegeleider's link)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound()
+    roles = roles_of(session, user_id=user_id)
+    return Actor(
+        id=user_id,
+        name=user.name,
+        email=user.email,
+        locale=user.locale,
+        roles=roles,
+        permissions=permissions_for(set(roles)),
+    )
+
+
 def set_active(session: Session, *, user_id: int, active: bool, actor_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

@@ -1,8 +1,125 @@
+"""Writing audit events into one append-only hash chain.
+
+Every event commits to the previous event's hash, so editing, deleting or reordering rows shows up in
+`app.audit.verify`. The design keeps the row append-only (no UPDATE after the INSERT):
+
+* the chain head (one row, id 1) is locked first (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the
+  `INSERT OR IGNORE` that makes sure the head exists already takes the database's single write lock);
+* while holding that lock the event's id is allocated (`nextval` of the id sequence on PostgreSQL, the
+  next free rowid on SQLite), so ids ascend in chain order even with several app instances;
+* `at` is set explicitly, and the hash is computed over all fields (id included) *before* the INSERT;
+* the head is moved to the new event. The lock is held until the caller's transaction ends.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, insert, select, text, update
 from sqlmodel import Session
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditChainHead, AuditEvent
+from app.db import as_utc, utcnow
+
+HEAD_ID = 1
+# Bumped if the canonical form ever changes; part of what is hashed so old and new rows cannot be confused.
+HASH_VERSION = "audit-v1"
+
+
+def canonical_at(at: datetime) -> str:
+    """`at` as UTC ISO-8601 with microseconds: identical before and after a round trip through SQLite
+    (naive text) or PostgreSQL (timestamptz in the session's time zone)."""
+    return as_utc(at).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_bytes(
+    *,
+    prev_hash: str,
+    event_id: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    data: dict[str, Any],
+) -> bytes:
+    """One JSON array, so no field can bleed into the next (no delimiter ambiguity)."""
+    fields = [HASH_VERSION, prev_hash, event_id, canonical_at(at), actor_id, action, object_type, object_id, data]
+    return canonical_json(fields).encode("utf-8")
+
+
+def canonical_hash(
+    *,
+    prev_hash: str,
+    event_id: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    data: dict[str, Any],
+) -> str:
+    """sha256 hex of the canonical form; used by the writer and by the verifier."""
+    return hashlib.sha256(
+        canonical_bytes(
+            prev_hash=prev_hash,
+            event_id=event_id,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+        )
+    ).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    """The hash an event (as stored, with its own prev_hash) should carry."""
+    if event.id is None:
+        raise ValueError("an audit event needs an id before it can be hashed")
+    return canonical_hash(
+        prev_hash=event.prev_hash,
+        event_id=event.id,
+        at=event.at,
+        actor_id=event.actor_id,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        data=event.data,
+    )
+
+
+def _lock_head(session: Session) -> tuple[int | None, str]:
+    """Create the head row if needed (race-safe) and lock it; returns (last_event_id, last_hash)."""
+    dialect = session.get_bind().dialect.name
+    table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).values(id=HEAD_ID, last_event_id=None, last_hash="").on_conflict_do_nothing())
+    else:
+        # On SQLite this write statement also takes the write lock, so the rest runs serialized.
+        session.execute(insert(table).prefix_with("OR IGNORE").values(id=HEAD_ID, last_event_id=None, last_hash=""))
+    row = session.execute(
+        select(table.c.last_event_id, table.c.last_hash).where(table.c.id == HEAD_ID).with_for_update()
+    ).one()
+    return row.last_event_id, row.last_hash
+
+
+def _next_event_id(session: Session, last_event_id: int | None) -> int:
+    """Allocate the new event's id while holding the head lock, so ids ascend in chain order."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.execute(text("SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))")).scalar_one()
+        return int(value)
+    highest = session.execute(select(func.max(AuditEvent.__table__.c.id))).scalar()  # type: ignore[attr-defined]
+    # Never reuse an id the head already named (e.g. after rows were removed at the end).
+    return max(highest or 0, last_event_id or 0) + 1
 
 
 def record(
@@ -14,12 +131,24 @@ def record(
     object_id: Any = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Append an event to the chain. Only flushes: the caller's transaction commits (and releases the lock)."""
+    # What is hashed must equal what is read back: normalise data through JSON (int keys, tuples...).
+    stored_data: dict[str, Any] = json.loads(json.dumps(data or {}, ensure_ascii=False))
+    last_event_id, last_hash = _lock_head(session)
+    event_id = _next_event_id(session, last_event_id)
     event = AuditEvent(
+        id=event_id,
+        at=utcnow(),
         actor_id=actor_id,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        data=data or {},
+        data=stored_data,
+        prev_hash=last_hash,
     )
+    event.hash = event_hash(event)
     session.add(event)
+    session.flush()
+    head = AuditChainHead.__table__  # type: ignore[attr-defined]
+    session.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=event_id, last_hash=event.hash))
     return event

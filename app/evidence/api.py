@@ -164,7 +164,12 @@ def submit(
 ) -> dict[str, Any]:
     """Dien eindtermen in ter aftekening bij de praktijkbegeleider."""
     made = service.submit_slots(
-        db, actor=actor, registry=registry_of(request), codes=body.eindtermen, message=body.message
+        db,
+        actor=actor,
+        registry=registry_of(request),
+        codes=body.eindtermen,
+        message=body.message,
+        settings=request.app.state.settings,
     )
     return {"items": [submission_json(s) for s in made]}
 

@@ -20,6 +20,7 @@ from app.evidence.models import Blob, Evidence, EvidenceKind
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
 from app.i18n import ngettext
+from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart
 from app.web import is_htmx, redirect, render, require
@@ -93,7 +94,7 @@ def slot_page(
             "anchor": framework_service.term_anchor,
             "slot": slot,
             "items": service.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
-            "submissions": service.submissions_for_slot(db, student_id=student.id or 0, code=code),
+            "history": signoff_service.slot_history(db, student_id=student.id or 0, code=code),
         },
     )
 
@@ -260,7 +261,14 @@ async def submit(
     form = await request.form()
     codes = [str(v) for v in form.getlist("eindterm")]
     message = str(form.get("bericht") or "")
-    made = service.submit_slots(db, actor=actor, registry=registry_of(request), codes=codes, message=message)
+    made = service.submit_slots(
+        db,
+        actor=actor,
+        registry=registry_of(request),
+        codes=codes,
+        message=message,
+        settings=request.app.state.settings,
+    )
     back_to_slot = form.get("terug") == "slot" and len(codes) == 1
     target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if back_to_slot else "/portfolio"
     if not is_htmx(request):

@@ -8,6 +8,7 @@ written, so a row never points at a missing file; a crash in between leaves at m
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from sqlalchemy import func, update
@@ -36,6 +37,9 @@ from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
 from app.storage import SpooledFile, Storage, new_key
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 NOT_VISIBLE = N_("Dit bewijsstuk bestaat niet of u heeft er geen toegang toe.")
 MAX_TITLE = 200
@@ -137,7 +141,8 @@ def _publish(
         blob = Blob(
             key=key,
             student_id=student_id,
-            original_name=spooled.original_name[:255],
+            # Kept as sent, except NUL: PostgreSQL text cannot hold it (a hostile name would fail the insert).
+            original_name=spooled.original_name.replace("\x00", "\ufffd")[:255],
             download_name=safe_download_name(spooled.original_name, kind),
             kind=kind,
             content_type=content_type,
@@ -444,7 +449,13 @@ def refresh_slots(session: Session, *, student_id: int, framework: Framework, co
 
 
 def submit_slots(
-    session: Session, *, actor: Actor, registry: FrameworkRegistry, codes: Sequence[str], message: str = ""
+    session: Session,
+    *,
+    actor: Actor,
+    registry: FrameworkRegistry,
+    codes: Sequence[str],
+    message: str = "",
+    settings: "Settings | None" = None,
 ) -> list[Submission]:
     """Send slots to the praktijkbegeleider: each needs evidence with an onderbouwing and must not be locked."""
     framework, enrolment = student_framework(session, student_id=actor.id, registry=registry)
@@ -472,6 +483,12 @@ def submit_slots(
         if not justified:
             problems.append(f"{code}: koppel eerst minstens één bewijsstuk met een onderbouwing.")
             continue
+        if slot is not None and slot.status == SlotStatus.terug.value and slot.submission_id:
+            returned = session.get(Submission, slot.submission_id)
+            if returned is not None and sorted(returned.version_ids) == sorted(justified):
+                # A new round is about changed evidence: resubmitting the same versions changes nothing.
+                problems.append(f"{code}: pas eerst het bewijs aan (een nieuwe versie) en dien dan opnieuw in.")
+                continue
         ready[code] = justified
     if problems:
         raise InvalidInput(N_("Er is niets ingediend."), details=problems)
@@ -517,6 +534,10 @@ def submit_slots(
         )
         submissions.append(submission)
     session.flush()
+    if settings is not None:
+        from app.signoff.service import notify_submitted  # the sign-off module builds on this one
+
+        notify_submitted(session, submissions=submissions, settings=settings)
     return submissions
 
 

@@ -1,0 +1,285 @@
+"""Aftekenen: the praktijkbegeleider's list and review, signed in or through a personal link."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.cohorts.models import Cohort
+from app.cohorts.routes import cohort_in_scope
+from app.db import get_db
+from app.errors import NotFound
+from app.evidence import service as evidence
+from app.evidence.routes import file_response
+from app.framework.routes import registry_of
+from app.i18n import ngettext
+from app.signoff import service
+from app.signoff.models import SupervisorLink
+from app.web import is_htmx, public, redirect, render, require, settings_of
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Portal:
+    """Where a praktijkbegeleider acts: `/aftekenen` when signed in, `/link/<token>` through a link."""
+
+    base: str
+    decider: service.Decider
+    link: SupervisorLink | None = None
+
+
+def signed_in_portal(db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.signoff))) -> Portal:
+    return Portal(base="/aftekenen", decider=service.decider_for(db, actor=actor))
+
+
+def link_portal(request: Request, token: str, db: Session = Depends(get_db)) -> Portal:
+    """The link's portal. Looking changes nothing; a wrong or tampered token is counted and rate limited."""
+    settings = settings_of(request)
+    client = request.client.host if request.client else "onbekend"
+    service.check_link_rate(db, client=client, settings=settings)
+    found = service.find_link(db, token=token)
+    if found is None:
+        # Counted in its own transaction: the 404 below rolls back the request's.
+        with Session(request.app.state.engine) as own:
+            service.record_link_failure(own, client=client)
+            own.commit()
+        raise NotFound(service.LINK_GONE)
+    link, user = found
+    return Portal(base=f"/link/{token}", decider=service.link_decider(link, user), link=link)
+
+
+def _client_page(request: Request, db: Session, portal: Portal, status_code: int = 200, **extra: object) -> Response:
+    if portal.link is not None and portal.link.confirmed_at is None:
+        return render(request, "signoff/confirm.html", {"portal": portal, **extra}, status_code=status_code)
+    items = service.pending_for(db, supervisor_id=portal.decider.user_id, registry=registry_of(request))
+    return render(request, "signoff/pending.html", {"portal": portal, "items": items, **extra}, status_code=status_code)
+
+
+def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[str]]) -> Response:
+    ids = [int(v) for v in form.get("verzoek", []) if v.isdecimal()]
+    confirmed = {int(k.removeprefix("bevestig_")) for k in form if k.startswith("bevestig_") and k[9:].isdecimal()}
+    made = service.decide_many(
+        db, decider=portal.decider, submission_ids=ids, confirmed=confirmed, settings=settings_of(request)
+    )
+    if portal.link is not None:
+        service.mark_used(db, link=portal.link)
+    request.state.notice = ngettext("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made)) % {
+        "num": len(made)
+    }
+    return _client_page(request, db, portal)
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    form = await request.form()
+    return {key: [str(v) for v in form.getlist(key)] for key in form}
+
+
+# --- signed in ----------------------------------------------------------------------------------------------
+
+
+@router.get("/aftekenen")
+def pending(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)) -> Response:
+    return _client_page(request, db, portal)
+
+
+@router.post("/aftekenen")
+async def bulk_sign(
+    request: Request, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)
+) -> Response:
+    return _bulk(request, db, portal, await _form(request))
+
+
+@router.post("/aftekenen/meldingen")
+def notification_choice(
+    request: Request,
+    dagoverzicht: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(signed_in_portal),
+) -> Response:
+    service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
+    return redirect(portal.base, request)
+
+
+@router.get("/aftekenen/{submission_id}")
+def review_page(
+    request: Request, submission_id: int, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)
+) -> Response:
+    return _review(request, db, portal, submission_id)
+
+
+@router.post("/aftekenen/{submission_id}")
+def decide(
+    request: Request,
+    submission_id: int,
+    besluit: Annotated[str, Form()] = "",
+    toelichting: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(signed_in_portal),
+) -> Response:
+    return _decide(request, db, portal, submission_id, besluit, toelichting)
+
+
+def _review(request: Request, db: Session, portal: Portal, submission_id: int) -> Response:
+    if portal.link is not None and portal.link.confirmed_at is None:
+        return redirect(portal.base)
+    view = service.review(
+        db, supervisor_id=portal.decider.user_id, submission_id=submission_id, registry=registry_of(request)
+    )
+    return render(request, "signoff/review.html", {"portal": portal, "view": view})
+
+
+def _decide(
+    request: Request, db: Session, portal: Portal, submission_id: int, besluit: str, toelichting: str
+) -> Response:
+    if portal.link is not None and portal.link.confirmed_at is None:
+        return redirect(portal.base, request)
+    service.decide(
+        db,
+        decider=portal.decider,
+        submission_id=submission_id,
+        decision=besluit,
+        comment=toelichting,
+        settings=settings_of(request),
+    )
+    if portal.link is not None:
+        service.mark_used(db, link=portal.link)
+    if is_htmx(request):
+        request.state.notice = "Uw besluit is vastgelegd."
+        response = _client_page(request, db, portal)
+        response.headers["HX-Push-Url"] = portal.base
+        return response
+    return redirect(portal.base)
+
+
+# --- through a link (no account) ------------------------------------------------------------------------------
+
+
+@router.get("/link/{token}", dependencies=[Depends(public)])
+def link_home(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)) -> Response:
+    return _client_page(request, db, portal)
+
+
+@router.post("/link/{token}", dependencies=[Depends(public)])
+async def link_bulk(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)) -> Response:
+    return _bulk(request, db, portal, await _form(request))
+
+
+@router.post("/link/{token}/bevestigen", dependencies=[Depends(public)])
+def link_confirm(
+    request: Request,
+    naam: Annotated[str, Form()] = "",
+    functie: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    assert portal.link is not None
+    service.confirm_identity(db, link=portal.link, name=naam, function=functie)
+    return redirect(portal.base, request)
+
+
+@router.post("/link/{token}/account", dependencies=[Depends(public)])
+def link_account(
+    request: Request,
+    wachtwoord: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    assert portal.link is not None
+    service.turn_into_account(db, link=portal.link, password=wachtwoord)
+    request.state.notice = "Uw account is aangemaakt. U kunt voortaan ook inloggen met uw e-mailadres."
+    return _client_page(request, db, portal)
+
+
+@router.post("/link/{token}/meldingen", dependencies=[Depends(public)])
+def link_notification_choice(
+    request: Request,
+    dagoverzicht: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
+    return redirect(portal.base, request)
+
+
+@router.get("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
+def link_review(
+    request: Request, submission_id: int, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)
+) -> Response:
+    return _review(request, db, portal, submission_id)
+
+
+@router.post("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
+def link_decide(
+    request: Request,
+    submission_id: int,
+    besluit: Annotated[str, Form()] = "",
+    toelichting: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    return _decide(request, db, portal, submission_id, besluit, toelichting)
+
+
+@router.get("/link/{token}/bestanden/{blob_id}", dependencies=[Depends(public)])
+def link_file(
+    request: Request, blob_id: int, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)
+) -> Response:
+    """A file of a submitted version, for the link's praktijkbegeleider only (same checks as a signed-in one)."""
+    actor = accounts.actor_for(db, user_id=portal.decider.user_id)
+    blob = evidence.visible_blob(db, actor=actor, blob_id=blob_id)
+    return file_response(request.app.state.storage, blob, inline=False)
+
+
+# --- inviting and revoking -------------------------------------------------------------------------------------
+
+
+@router.post("/portfolio/praktijkbegeleider")
+def invite_own_supervisor(
+    request: Request,
+    naam: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    functie: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.portfolio_own)),
+) -> Response:
+    supervisor = service.invite_supervisor(
+        db, actor=actor, student_id=actor.id, name=naam, email=email, function=functie, settings=settings_of(request)
+    )
+    request.state.notice = f"Uitnodiging verstuurd naar {supervisor.email}."
+    return redirect("/portfolio", request)
+
+
+@router.post("/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen")
+def invite_for_student(
+    request: Request,
+    student_id: int,
+    naam: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    functie: Annotated[str, Form()] = "",
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.supervisor_invite)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.supervisor_invite)),
+) -> Response:
+    service.invite_supervisor(
+        db, actor=actor, student_id=student_id, name=naam, email=email, function=functie, settings=settings_of(request)
+    )
+    return redirect(f"/cohorten/{cohort.id}", request)
+
+
+@router.post("/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken")
+def revoke_links(
+    request: Request,
+    student_id: int,
+    db: Session = Depends(get_db),
+    actor: Actor = Depends(require(Permission.assignment_manage)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
+) -> Response:
+    supervisor_id = service.current_supervisor_id(db, cohort_id=cohort.id or 0, student_id=student_id)
+    service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
+    return redirect(f"/cohorten/{cohort.id}", request)

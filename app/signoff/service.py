@@ -1,0 +1,622 @@
+"""Aftekening: what waits for a praktijkbegeleider, the decision itself, and account-free links.
+
+A decision is one append-only `SignOff` row per submission. The unique constraint on `submission_id`
+and a guarded update of the slot make a double click, a second tab or a second supervisor a clean 409.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import LoginAttempt, Role, User
+from app.accounts.service import Actor
+from app.audit import service as audit
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment, ProgrammeCoordinator
+from app.config import Settings
+from app.db import as_utc, utcnow
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from app.evidence import service as evidence
+from app.evidence.models import Blob, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
+from app.framework.registry import FrameworkRegistry
+from app.framework.schema import Eindterm
+from app.i18n import N_
+from app.notifications import service as notifications
+from app.signoff.models import Decision, Reminder, SignOff, SupervisorLink
+
+LINK_GONE = N_("Deze link is ongeldig, verlopen of ingetrokken. Vraag de student of de opleiding om een nieuwe.")
+NOT_YOURS = N_("Dit verzoek bestaat niet of staat niet (meer) voor u klaar.")
+DECISION_LABELS = {
+    Decision.afgetekend: "afgetekend: in de praktijk aangetoond",
+    Decision.terug: "terug voor aanpassing",
+    Decision.niet_mogelijk: "niet mogelijk op deze werkplek",
+}
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Whoever decides: a signed-in praktijkbegeleider or one who came through a link."""
+
+    user_id: int
+    name: str
+    email: str
+    function: str | None = None
+    via_link_id: int | None = None
+
+
+def decider_for(session: Session, *, actor: Actor) -> Decider:
+    user = session.get(User, actor.id)
+    assert user is not None
+    return Decider(user_id=actor.id, name=user.name, email=user.email, function=user.function)
+
+
+# --- what waits ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    submission: Submission
+    student: User
+    eindterm: Eindterm | None
+    waiting_days: int
+
+
+def _supervised(supervisor_id: int):  # type: ignore[no-untyped-def]
+    """Students whose current praktijkbegeleider this is: requests follow the student if the supervisor changes."""
+    return select(Enrolment.student_id).where(Enrolment.supervisor_id == supervisor_id)
+
+
+def _open_submissions(session: Session, *, supervisor_id: int) -> list[tuple[Submission, User]]:
+    """Undecided submissions (the slot's current one) of this supervisor's trainees, oldest first."""
+    rows = session.exec(
+        select(Submission, User)
+        .join(Slot, col(Slot.submission_id) == Submission.id)
+        .join(User, col(User.id) == Submission.student_id)
+        .where(
+            col(Submission.student_id).in_(_supervised(supervisor_id)),
+            Slot.status == SlotStatus.ter_aftekening.value,
+        )
+        .order_by(col(Submission.submitted_at), col(Submission.id))
+    ).all()
+    return [(s, u) for s, u in rows]
+
+
+def pending_for(
+    session: Session, *, supervisor_id: int, registry: FrameworkRegistry, now: datetime | None = None
+) -> list[PendingItem]:
+    now = now or utcnow()
+    items = []
+    for submission, student in _open_submissions(session, supervisor_id=supervisor_id):
+        try:
+            eindterm: Eindterm | None = registry.get(submission.framework_id, submission.framework_version).eindterm(
+                submission.eindterm_code
+            )
+        except KeyError:
+            eindterm = None
+        waited = (now - as_utc(submission.submitted_at)).days
+        items.append(PendingItem(submission=submission, student=student, eindterm=eindterm, waiting_days=waited))
+    return items
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    version: EvidenceVersion
+    justification: str
+    files: list[Blob]
+
+
+@dataclass(frozen=True)
+class Review:
+    submission: Submission
+    student: User
+    eindterm: Eindterm | None
+    items: list[ReviewItem]
+    decision: SignOff | None
+
+
+def own_submission(session: Session, *, supervisor_id: int, submission_id: int) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.student_id not in session.exec(_supervised(supervisor_id)).all():
+        raise NotFound(NOT_YOURS)
+    return submission
+
+
+def review(session: Session, *, supervisor_id: int, submission_id: int, registry: FrameworkRegistry) -> Review:
+    """Exactly the versions that were submitted: the eindterm, evidence, files, reflection and onderbouwing."""
+    submission = own_submission(session, supervisor_id=supervisor_id, submission_id=submission_id)
+    student = session.get(User, submission.student_id)
+    assert student is not None
+    versions = session.exec(
+        select(EvidenceVersion).where(col(EvidenceVersion.id).in_(submission.version_ids or [0]))
+    ).all()
+    files = evidence.files_of_versions(session, version_ids=[v.id or 0 for v in versions])
+    justifications = {
+        link.version_id: link.justification
+        for link in session.exec(
+            select(EvidenceLink).where(
+                col(EvidenceLink.version_id).in_(submission.version_ids or [0]),
+                EvidenceLink.eindterm_code == submission.eindterm_code,
+            )
+        ).all()
+    }
+    try:
+        eindterm: Eindterm | None = registry.get(submission.framework_id, submission.framework_version).eindterm(
+            submission.eindterm_code
+        )
+    except KeyError:
+        eindterm = None
+    decision = session.exec(select(SignOff).where(SignOff.submission_id == submission.id)).first()
+    return Review(
+        submission=submission,
+        student=student,
+        eindterm=eindterm,
+        items=[
+            ReviewItem(version=v, justification=justifications.get(v.id or 0, ""), files=files.get(v.id or 0, []))
+            for v in versions
+        ],
+        decision=decision,
+    )
+
+
+# --- deciding --------------------------------------------------------------------------------------------
+
+
+def decide(
+    session: Session,
+    *,
+    decider: Decider,
+    submission_id: int,
+    decision: str,
+    comment: str = "",
+    settings: Settings | None = None,
+) -> SignOff:
+    # Whose request it is comes first: someone else learns nothing, not even that the input was wrong.
+    submission = own_submission(session, supervisor_id=decider.user_id, submission_id=submission_id)
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise InvalidInput(N_("Kies aftekenen, terug voor aanpassing of niet mogelijk op deze werkplek.")) from None
+    comment = comment.strip()
+    if chosen is Decision.terug and not comment:
+        raise InvalidInput(N_("Schrijf bij 'terug voor aanpassing' wat de student moet aanpassen."))
+    if chosen is Decision.niet_mogelijk and not comment:
+        raise InvalidInput(N_("Geef aan waarom dit op deze werkplek niet mogelijk is."))
+    if len(comment) > 4000:
+        raise InvalidInput(N_("De toelichting is te lang (hoogstens 4000 tekens)."))
+    if decider.user_id == submission.student_id:
+        # Separation of duties: nobody signs off their own work.
+        raise Forbidden(N_("U kunt uw eigen werk niet aftekenen."))
+    sign_off = SignOff(
+        submission_id=submission.id or 0,
+        student_id=submission.student_id,
+        eindterm_code=submission.eindterm_code,
+        decision=chosen.value,
+        comment=comment,
+        decided_by_id=decider.user_id,
+        decided_by_name=decider.name,
+        decided_by_email=decider.email,
+        decided_by_function=decider.function,
+        via_link_id=decider.via_link_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(sign_off)
+            session.flush()
+            moved = session.execute(
+                update(Slot)
+                .where(
+                    col(Slot.submission_id) == submission.id,
+                    col(Slot.status) == SlotStatus.ter_aftekening.value,
+                )
+                .values(status=chosen.value, last_activity_at=utcnow())
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise _AlreadyDecided()
+    except (IntegrityError, _AlreadyDecided):
+        raise Conflict(
+            N_("Over dit verzoek is al besloten (misschien in een ander venster of door een collega).")
+        ) from None
+    audit.record(
+        session,
+        actor_id=decider.user_id,
+        action=f"signoff.{chosen.value}",
+        object_type="submission",
+        object_id=submission.id,
+        data={
+            "eindterm": submission.eindterm_code,
+            "student_id": submission.student_id,
+            "via_link": decider.via_link_id is not None,
+        },
+    )
+    if settings is not None:
+        student = session.get(User, submission.student_id)
+        assert student is not None
+        notifications.queue_mail(
+            session,
+            to=student.email,
+            subject=f"{submission.eindterm_code}: {DECISION_LABELS[chosen]}",
+            body=(
+                f"Beste {student.name},\n\n{decider.name} heeft uw inzending voor {submission.eindterm_code} "
+                f"beoordeeld: {DECISION_LABELS[chosen]}.\n"
+                + (f"\nToelichting:\n{comment}\n" if comment else "")
+                + f"\nBekijk het in uw portfolio: {settings.base_url.rstrip('/')}/studenten/{student.id}/eindtermen/"
+                f"{submission.eindterm_code}\n"
+            ),
+        )
+    session.flush()
+    return sign_off
+
+
+class _AlreadyDecided(Exception):
+    pass
+
+
+def decide_many(
+    session: Session, *, decider: Decider, submission_ids: list[int], confirmed: set[int], settings: Settings | None
+) -> list[SignOff]:
+    """Bulk aftekenen: every selected item needs its own confirmation tick; one missing tick signs nothing."""
+    if not submission_ids:
+        raise InvalidInput(N_("Kies minstens één verzoek om af te tekenen."))
+    unconfirmed = [i for i in submission_ids if i not in confirmed]
+    if unconfirmed:
+        raise InvalidInput(
+            N_("Bevestig bij elk gekozen verzoek dat het in de praktijk is aangetoond. Er is niets afgetekend.")
+        )
+    return [
+        decide(session, decider=decider, submission_id=i, decision=Decision.afgetekend.value, settings=settings)
+        for i in dict.fromkeys(submission_ids)
+    ]
+
+
+def slot_history(session: Session, *, student_id: int, code: str) -> list[tuple[Submission, SignOff | None]]:
+    submissions = evidence.submissions_for_slot(session, student_id=student_id, code=code)
+    decisions = {
+        s.submission_id: s
+        for s in session.exec(
+            select(SignOff).where(col(SignOff.submission_id).in_([x.id for x in submissions] or [0]))
+        ).all()
+    }
+    return [(s, decisions.get(s.id or 0)) for s in submissions]
+
+
+# --- links for praktijkbegeleiders without an account -----------------------------------------------------------
+
+
+def create_link(session: Session, *, supervisor_id: int, created_by_id: int | None, settings: Settings) -> str:
+    token = secrets.token_urlsafe(32)  # 256 bits: not guessable, and only its hash is stored
+    session.add(
+        SupervisorLink(
+            token_hash=_digest(token),
+            supervisor_id=supervisor_id,
+            created_by_id=created_by_id,
+            expires_at=utcnow() + timedelta(days=settings.supervisor_link_days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def link_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/link/{token}"
+
+
+def find_link(session: Session, *, token: str) -> tuple[SupervisorLink, User] | None:
+    """The link and its supervisor if valid. Reading only: opening a link (GET/HEAD) changes nothing."""
+    if len(token) > 200:
+        return None
+    row = session.exec(
+        select(SupervisorLink, User)
+        .join(User, col(User.id) == SupervisorLink.supervisor_id)
+        .where(SupervisorLink.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    link, user = row
+    if link.revoked_at is not None or as_utc(link.expires_at) <= utcnow() or not user.is_active:
+        return None
+    return link, user
+
+
+def link_failures_exceeded(session: Session, *, client: str, settings: Settings) -> bool:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    count = session.exec(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.email_hash == _digest("supervisor-link"),
+            LoginAttempt.client_hash == _digest(client),
+            col(LoginAttempt.at) >= since,
+        )
+    ).one()
+    return count >= settings.link_max_failures
+
+
+def record_link_failure(session: Session, *, client: str) -> None:
+    session.add(LoginAttempt(email_hash=_digest("supervisor-link"), client_hash=_digest(client)))
+    session.flush()
+
+
+def check_link_rate(session: Session, *, client: str, settings: Settings) -> None:
+    if link_failures_exceeded(session, client=client, settings=settings):
+        raise TooManyRequests(N_("Te veel ongeldige links geprobeerd. Probeer het later opnieuw."))
+
+
+def confirm_identity(session: Session, *, link: SupervisorLink, name: str, function: str) -> None:
+    name, function = name.strip(), function.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(N_("Vul uw naam in."))
+    if not function or len(function) > 200:
+        raise InvalidInput(N_("Vul uw functie in."))
+    user = session.get(User, link.supervisor_id)
+    assert user is not None
+    user.name, user.function = name, function
+    link.confirmed_at = utcnow()
+    session.add_all([user, link])
+    audit.record(
+        session, actor_id=user.id, action="supervisor_link.confirmed", object_type="supervisor_link", object_id=link.id
+    )
+    session.flush()
+
+
+def mark_used(session: Session, *, link: SupervisorLink) -> None:
+    link.last_used_at = utcnow()
+    session.add(link)
+
+
+def link_decider(link: SupervisorLink, user: User) -> Decider:
+    return Decider(user_id=user.id or 0, name=user.name, email=user.email, function=user.function, via_link_id=link.id)
+
+
+def revoke_links(session: Session, *, supervisor_id: int, actor_id: int) -> int:
+    links = session.exec(
+        select(SupervisorLink).where(
+            SupervisorLink.supervisor_id == supervisor_id, col(SupervisorLink.revoked_at).is_(None)
+        )
+    ).all()
+    for link in links:
+        link.revoked_at = utcnow()
+        session.add(link)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="supervisor_link.revoked",
+        object_type="user",
+        object_id=supervisor_id,
+        data={"links": len(links)},
+    )
+    session.flush()
+    return len(links)
+
+
+def turn_into_account(session: Session, *, link: SupervisorLink, password: str) -> User:
+    accounts.check_password_rules(password)
+    user = session.get(User, link.supervisor_id)
+    assert user is not None
+    user.password_hash = accounts.hash_password(password)
+    session.add(user)
+    audit.record(
+        session, actor_id=user.id, action="supervisor_link.account_created", object_type="user", object_id=user.id
+    )
+    session.flush()
+    return user
+
+
+def set_digest(session: Session, *, supervisor_id: int, daily: bool) -> None:
+    user = session.get(User, supervisor_id)
+    assert user is not None
+    user.notify_daily_digest = daily
+    session.add(user)
+    session.flush()
+
+
+def invite_supervisor(
+    session: Session, *, actor: Actor, student_id: int, name: str, email: str, function: str, settings: Settings
+) -> User:
+    """Make (or find) the praktijkbegeleider, assign them to the student, and mail them a link."""
+    student = cohorts.visible_student(session, actor=actor, student_id=student_id)
+    if actor.id != student_id and not actor.has_role(Role.coordinator):
+        raise NotFound()
+    email = accounts.normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(N_("Vul een geldig e-mailadres in."))
+    if email == student.email:
+        raise InvalidInput(N_("U kunt uzelf niet als praktijkbegeleider uitnodigen."))
+    supervisor = accounts.get_user_by_email(session, email=email)
+    if supervisor is None:
+        if not name.strip():
+            raise InvalidInput(N_("Vul de naam van de praktijkbegeleider in."))
+        supervisor = accounts.create_user(
+            session,
+            email=email,
+            name=name,
+            roles={Role.praktijkbegeleider},
+            function=function.strip() or None,
+            actor_id=actor.id,
+        )
+    elif Role.praktijkbegeleider not in accounts.roles_of(session, user_id=supervisor.id or 0):
+        accounts.add_role(session, user_id=supervisor.id or 0, role=Role.praktijkbegeleider)
+    enrolments = cohorts.enrolments_of_student(session, student_id=student_id)
+    if not enrolments:
+        raise InvalidInput(N_("Deze student is (nog) niet ingeschreven in een cohort."))
+    enrolment = enrolments[0][0]
+    enrolment.supervisor_id = supervisor.id
+    session.add(enrolment)
+    token = create_link(session, supervisor_id=supervisor.id or 0, created_by_id=actor.id, settings=settings)
+    notifications.queue_mail(
+        session,
+        to=supervisor.email,
+        subject=f"Uitnodiging: aftekenen voor {student.name}",
+        body=(
+            f"Beste {supervisor.name},\n\n{student.name} volgt de duale jobcoachopleiding en vraagt u als "
+            "praktijkbegeleider om bewijs uit de praktijk af te tekenen.\n\n"
+            f"Via deze persoonlijke link ziet u wat er voor u klaarstaat (u heeft geen account nodig):\n"
+            f"{link_url(settings, token)}\n\nDe link is {settings.supervisor_link_days} dagen geldig. "
+            "Deel hem niet met anderen.\n"
+        ),
+    )
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="supervisor.invited",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        data={"supervisor_id": supervisor.id},
+    )
+    session.flush()
+    return supervisor
+
+
+# --- notifications: on submission, reminders, escalation, digest ------------------------------------------------
+
+
+def _portal_line(session: Session, *, supervisor: User, settings: Settings) -> str:
+    """Where the supervisor acts: their list if they can log in, else a fresh personal link."""
+    if supervisor.password_hash:
+        return f"{settings.base_url.rstrip('/')}/aftekenen"
+    return link_url(
+        settings, create_link(session, supervisor_id=supervisor.id or 0, created_by_id=None, settings=settings)
+    )
+
+
+def notify_submitted(session: Session, *, submissions: list[Submission], settings: Settings) -> None:
+    """Mail the praktijkbegeleider now, unless they chose the daily digest."""
+    if not submissions:
+        return
+    supervisor = session.get(User, submissions[0].supervisor_id) if submissions[0].supervisor_id else None
+    student = session.get(User, submissions[0].student_id)
+    if supervisor is None or student is None or supervisor.notify_daily_digest:
+        return
+    codes = ", ".join(s.eindterm_code for s in submissions)
+    notifications.queue_mail(
+        session,
+        to=supervisor.email,
+        subject=f"Af te tekenen: {student.name} ({codes})",
+        body=(
+            f"Beste {supervisor.name},\n\n{student.name} vraagt u om af te tekenen: {codes}.\n"
+            f"Bekijk en beslis hier:\n{_portal_line(session, supervisor=supervisor, settings=settings)}\n"
+        ),
+    )
+
+
+def _coordinators_of(session: Session, *, student_id: int) -> list[User]:
+    return list(
+        session.exec(
+            select(User)
+            .join(ProgrammeCoordinator, col(ProgrammeCoordinator.user_id) == User.id)
+            .join(Cohort, col(Cohort.programme_id) == ProgrammeCoordinator.programme_id)
+            .join(Enrolment, col(Enrolment.cohort_id) == Cohort.id)
+            .where(Enrolment.student_id == student_id, col(User.is_active).is_(True))
+            .distinct()
+        ).all()
+    )
+
+
+def _waiting(session: Session, *, older_than: datetime, kind: str) -> list[tuple[Submission, User, User | None]]:
+    """Undecided current submissions older than the moment, without a `kind` reminder yet."""
+    already = select(Reminder.submission_id).where(Reminder.kind == kind)
+    rows = session.exec(
+        select(Submission, User)
+        .join(Slot, col(Slot.submission_id) == Submission.id)
+        .join(User, col(User.id) == Submission.student_id)
+        .where(
+            Slot.status == SlotStatus.ter_aftekening.value,
+            col(Submission.submitted_at) <= older_than,
+            col(Submission.id).not_in(already),
+        )
+        .order_by(col(Submission.id))
+    ).all()
+    result = []
+    for submission, student in rows:
+        enrolments = cohorts.enrolments_of_student(session, student_id=student.id or 0)
+        supervisor_id = enrolments[0][0].supervisor_id if enrolments else submission.supervisor_id
+        result.append((submission, student, session.get(User, supervisor_id) if supervisor_id else None))
+    return result
+
+
+def send_reminders(session: Session, *, now: datetime, settings: Settings) -> tuple[int, int]:
+    """Remind the praktijkbegeleider after N days, escalate to the coordinators after M days; once each."""
+    reminded = escalated = 0
+    for submission, student, supervisor in _waiting(
+        session, older_than=now - timedelta(days=settings.reminder_after_days), kind="herinnering"
+    ):
+        if supervisor is None:
+            continue
+        notifications.queue_mail(
+            session,
+            to=supervisor.email,
+            subject=f"Herinnering: {student.name} wacht op uw aftekening ({submission.eindterm_code})",
+            body=(
+                f"Beste {supervisor.name},\n\n{student.name} wacht sinds "
+                f"{as_utc(submission.submitted_at):%d-%m-%Y} op uw aftekening van {submission.eindterm_code}.\n"
+                f"{_portal_line(session, supervisor=supervisor, settings=settings)}\n"
+            ),
+        )
+        session.add(Reminder(submission_id=submission.id or 0, kind="herinnering", sent_at=now))
+        reminded += 1
+    for submission, student, supervisor in _waiting(
+        session, older_than=now - timedelta(days=settings.escalate_after_days), kind="escalatie"
+    ):
+        for coordinator in _coordinators_of(session, student_id=student.id or 0):
+            notifications.queue_mail(
+                session,
+                to=coordinator.email,
+                subject=f"Aftekening loopt vast: {student.name} ({submission.eindterm_code})",
+                body=(
+                    f"Beste {coordinator.name},\n\n{student.name} wacht sinds "
+                    f"{as_utc(submission.submitted_at):%d-%m-%Y} op aftekening van {submission.eindterm_code} "
+                    f"door {supervisor.name if supervisor else 'een praktijkbegeleider'}.\n"
+                    f"{settings.base_url.rstrip('/')}/studenten/{student.id}/eindtermen/{submission.eindterm_code}\n"
+                ),
+            )
+        session.add(Reminder(submission_id=submission.id or 0, kind="escalatie", sent_at=now))
+        escalated += 1
+    session.flush()
+    return reminded, escalated
+
+
+def send_digests(session: Session, *, now: datetime, settings: Settings) -> int:
+    """One mail a day for praktijkbegeleiders who chose the digest, listing what waits for them."""
+    sent = 0
+    supervisors = session.exec(select(User).where(col(User.notify_daily_digest).is_(True), col(User.is_active))).all()
+    for supervisor in supervisors:
+        if supervisor.last_digest_at and now - as_utc(supervisor.last_digest_at) < timedelta(hours=23):
+            continue
+        waiting = _open_submissions(session, supervisor_id=supervisor.id or 0)
+        if not waiting:
+            continue
+        lines = "\n".join(
+            f"- {student.name}: {s.eindterm_code} (sinds {as_utc(s.submitted_at):%d-%m-%Y})" for s, student in waiting
+        )
+        notifications.queue_mail(
+            session,
+            to=supervisor.email,
+            subject=f"Dagoverzicht: {len(waiting)} verzoek(en) om af te tekenen",
+            body=(
+                f"Beste {supervisor.name},\n\nDit wacht op uw aftekening:\n{lines}\n\n"
+                f"{_portal_line(session, supervisor=supervisor, settings=settings)}\n"
+            ),
+        )
+        supervisor.last_digest_at = now
+        session.add(supervisor)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def current_supervisor_id(session: Session, *, cohort_id: int, student_id: int) -> int:
+    enrolment = session.exec(
+        select(Enrolment).where(Enrolment.cohort_id == cohort_id, Enrolment.student_id == student_id)
+    ).first()
+    if enrolment is None or enrolment.supervisor_id is None:
+        raise NotFound(N_("Deze student heeft geen praktijkbegeleider in dit cohort."))
+    return enrolment.supervisor_id
