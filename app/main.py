@@ -1,6 +1,7 @@
 """The application factory: settings, framework registry, middleware, error handling, routers."""
 
 import logging
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,18 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+_TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen)/)[A-Za-z0-9_-]+")
+
+
+class RedactTokens(logging.Filter):
+    """One-time tokens live in URL paths; access logs must not keep usable copies of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class SecurityHeadersMiddleware:
@@ -134,6 +147,9 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
 
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access_log.filters):
+        access_log.addFilter(RedactTokens())
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 
     from app.accounts import api as accounts_api

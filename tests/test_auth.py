@@ -303,3 +303,13 @@ def test_queued_mail_is_delivered_over_smtp(app: FastAPI, db: Session, world: Wo
     assert b"/wachtwoord-herstellen/" in received[0]
     db.expire_all()
     assert db.exec(select(OutboxMessage)).one().sent_at is not None
+
+
+def test_access_log_does_not_keep_tokens(app: FastAPI) -> None:
+    import logging
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1", "GET", "/link/AbC_123-xyz/verzoeken/4", "1.1", 200), None)
+    for log_filter in logging.getLogger("uvicorn.access").filters:
+        log_filter.filter(record)
+    assert "AbC_123-xyz" not in record.getMessage() and "/link/…/verzoeken/4" in record.getMessage()
