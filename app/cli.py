@@ -23,6 +23,8 @@ user_cli = typer.Typer(help="Gebruikers beheren.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 storage_cli = typer.Typer(help="Bestandsopslag controleren.", no_args_is_help=True)
 cli.add_typer(storage_cli, name="storage")
+audit_cli = typer.Typer(help="De auditlog controleren.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 
 
 def _database_url() -> str:
@@ -163,6 +165,14 @@ def storage_check(
         typer.echo(f"CHECKSUM {mismatch.key}", err=True)
     if report.missing or report.mismatches:
         raise typer.Exit(1)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Controleer de hashketen van de auditlog: een gewijzigde, verwijderde of verplaatste rij wordt gevonden."""
+    from app.audit.verify import verify_command
+
+    raise typer.Exit(verify_command())
 
 
 def main() -> None:

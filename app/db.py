@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
@@ -64,3 +64,9 @@ def get_db(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Every route and dependency asks for the session through this: "function" scope ends the dependency — and so
+# commits — when the route returns, *before* the response is sent. (The default "request" scope would commit
+# after sending, and a browser following the redirect at once could miss what the POST just wrote.)
+DB: Any = Depends(get_db, scope="function")

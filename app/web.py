@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
-from app.db import get_db
+from app.db import DB
 from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
 from app.storage.spool import human_size
@@ -87,7 +87,7 @@ async def csrf_protect(request: Request) -> None:
 # --- who is asking --------------------------------------------------------------------------------
 
 
-def optional_actor(request: Request, db: Session = Depends(get_db)) -> accounts.Actor | None:
+def optional_actor(request: Request, db: Session = DB) -> accounts.Actor | None:
     if hasattr(request.state, "actor"):
         cached: accounts.Actor | None = request.state.actor
         return cached

@@ -313,3 +313,36 @@ def test_access_log_does_not_keep_tokens(app: FastAPI) -> None:
     for log_filter in logging.getLogger("uvicorn.access").filters:
         log_filter.filter(record)
     assert "AbC_123-xyz" not in record.getMessage() and "/link/…/verzoeken/4" in record.getMessage()
+
+
+def test_the_request_commits_before_the_response_is_sent(app: FastAPI, db: Session, world: World) -> None:
+    """A browser follows a redirect at once: what the POST wrote must be visible by then (one commit point)."""
+    import asyncio
+    import hashlib
+    import hmac
+    from urllib.parse import urlencode
+
+    from app.web import CSRF_COOKIE
+
+    raw = "c" * 43
+    token = hmac.new(app.state.settings.secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+    body = urlencode({"email": world.student.email, "password": PASSWORD, "csrf_token": token}).encode()
+    scope = {
+        "type": "http", "http_version": "1.1", "method": "POST", "path": "/login", "raw_path": b"/login",
+        "query_string": b"", "root_path": "", "scheme": "http", "server": ("testserver", 80),
+        "client": ("127.0.0.1", 5000),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", str(len(body)).encode()), (b"cookie", f"{CSRF_COOKIE}={raw}".encode())],
+    }
+    seen_at_start: list[int] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            with Session(app.state.engine) as other:
+                seen_at_start.append(len(other.exec(select(UserSession)).all()))
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert seen_at_start == [1]

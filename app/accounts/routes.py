@@ -10,7 +10,7 @@ from app.accounts import service
 from app.accounts.models import Role
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.db import get_db
+from app.db import DB
 from app.errors import InvalidInput
 from app.i18n import N_, SUPPORTED_LOCALES
 from app.notifications.tasks import deliver_outbox
@@ -56,7 +56,7 @@ def login(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
-    db: Session = Depends(get_db),
+    db: Session = DB,
 ) -> Response:
     settings = settings_of(request)
     client = request.client.host if request.client else "onbekend"
@@ -85,7 +85,7 @@ def login(
 
 
 @router.post("/logout", dependencies=[Depends(public)])
-def logout(request: Request, db: Session = Depends(get_db)) -> Response:
+def logout(request: Request, db: Session = DB) -> Response:
     settings = settings_of(request)
     token = request.cookies.get(settings.session_cookie)
     if token:
@@ -105,7 +105,7 @@ def forgot(
     request: Request,
     background: BackgroundTasks,
     email: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
 ) -> Response:
     client = request.client.host if request.client else "onbekend"
     settings = settings_of(request)
@@ -119,7 +119,7 @@ def forgot(
 
 
 @router.get("/wachtwoord-herstellen/{token}", dependencies=[Depends(public)])
-def reset_form(request: Request, token: str, db: Session = Depends(get_db)) -> Response:
+def reset_form(request: Request, token: str, db: Session = DB) -> Response:
     service.check_reset_token(db, token=token)
     return render(request, "accounts/reset.html", {"token": token})
 
@@ -130,7 +130,7 @@ def reset(
     token: str,
     password: Annotated[str, Form()] = "",
     password_again: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
 ) -> Response:
     if password != password_again:
         service.check_reset_token(db, token=token)
@@ -153,7 +153,7 @@ def switch_language(
     locale: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
     actor: Actor | None = Depends(optional_actor),
-    db: Session = Depends(get_db),
+    db: Session = DB,
 ) -> Response:
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput("Deze taal wordt niet ondersteund.")
@@ -177,9 +177,7 @@ def _users_page(request: Request, db: Session, status_code: int = 200, **extra: 
 
 
 @router.get("/beheer/gebruikers")
-def users(
-    request: Request, db: Session = Depends(get_db), _: Actor = Depends(require(Permission.user_manage))
-) -> Response:
+def users(request: Request, db: Session = DB, _: Actor = Depends(require(Permission.user_manage))) -> Response:
     return _users_page(request, db)
 
 
@@ -190,7 +188,7 @@ def create_user(
     name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
     try:
@@ -220,7 +218,7 @@ def create_user(
 def disable_user(
     request: Request,
     user_id: int,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
     service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
@@ -231,7 +229,7 @@ def disable_user(
 def enable_user(
     request: Request,
     user_id: int,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
     service.set_active(db, user_id=user_id, active=True, actor_id=actor.id)

@@ -10,7 +10,7 @@ from app.accounts.service import Actor
 from app.cohorts import service
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope
-from app.db import get_db
+from app.db import DB
 from app.web import require
 
 router = APIRouter(tags=["cohorten"])
@@ -28,7 +28,7 @@ def _cohort_json(cohort: Cohort) -> dict[str, Any]:
 
 
 @router.get("/cohorts")
-def cohorts(db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_view))) -> dict[str, Any]:
+def cohorts(db: Session = DB, actor: Actor = Depends(require(Permission.cohort_view))) -> dict[str, Any]:
     return {
         "items": [
             {**_cohort_json(s.cohort), "programme": s.programme.name, "student_count": s.student_count}
@@ -38,9 +38,7 @@ def cohorts(db: Session = Depends(get_db), actor: Actor = Depends(require(Permis
 
 
 @router.get("/cohorts/{cohort_id}")
-def cohort(
-    db: Session = Depends(get_db), cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))
-) -> dict[str, Any]:
+def cohort(db: Session = DB, cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))) -> dict[str, Any]:
     members = service.cohort_members(db, cohort_id=cohort.id or 0)
     return {
         **_cohort_json(cohort),

@@ -12,7 +12,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service
 from app.cohorts.models import Cohort
-from app.db import get_db
+from app.db import DB
 from app.errors import InvalidInput
 from app.framework.registry import FrameworkRegistry
 from app.web import is_htmx, redirect, render, require
@@ -28,9 +28,7 @@ def frameworks_of(request: Request) -> FrameworkRegistry:
 def cohort_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: load the cohort *and* check the actor coordinates its programme."""
 
-    def dependency(
-        cohort_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))
-    ) -> Cohort:
+    def dependency(cohort_id: int, db: Session = DB, actor: Actor = Depends(require(permission))) -> Cohort:
         return service.visible_cohort(db, actor=actor, cohort_id=cohort_id)
 
     return dependency
@@ -44,9 +42,7 @@ def _parse_date(value: str) -> date | None:
 
 
 @router.get("/cohorten")
-def cohorts(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_view))
-) -> Response:
+def cohorts(request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.cohort_view))) -> Response:
     return render(request, "cohorts/list.html", {"summaries": service.list_cohorts(db, actor=actor)})
 
 
@@ -66,7 +62,7 @@ def _new_form(request: Request, db: Session, actor: Actor, status_code: int = 20
 
 @router.get("/cohorten/nieuw")
 def new_cohort_form(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.cohort_manage))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.cohort_manage))
 ) -> Response:
     return _new_form(request, db, actor)
 
@@ -79,7 +75,7 @@ def create_cohort(
     start_date: Annotated[str, Form()] = "",
     planned_end_date: Annotated[str, Form()] = "",
     framework: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.cohort_manage)),
 ) -> Response:
     try:
@@ -135,7 +131,7 @@ def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 20
 
 @router.get("/cohorten/{cohort_id}")
 def cohort_detail(
-    request: Request, db: Session = Depends(get_db), cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))
+    request: Request, db: Session = DB, cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view))
 ) -> Response:
     return _cohort_page(request, db, cohort)
 
@@ -144,7 +140,7 @@ def cohort_detail(
 async def import_people(
     request: Request,
     file: Annotated[UploadFile, File()],
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.people_import)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.people_import)),
 ) -> Response:
@@ -174,7 +170,7 @@ def assign_guidance(
     student_id: int,
     supervisor_id: Annotated[str, Form()] = "",
     assessor_id: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.assignment_manage)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:

@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.dashboard import service
 from app.dashboard.routes import student_in_scope
-from app.db import as_utc, get_db
+from app.db import DB, as_utc
 from app.framework.routes import registry_of
 
 router = APIRouter(tags=["portfolio"])
@@ -17,7 +17,7 @@ router = APIRouter(tags=["portfolio"])
 
 @router.get("/students/{student_id}/portfolio")
 def student_portfolio(
-    request: Request, db: Session = Depends(get_db), student: User = Depends(student_in_scope(Permission.student_view))
+    request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> dict[str, Any]:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     return {

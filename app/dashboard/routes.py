@@ -9,7 +9,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service as cohorts
 from app.dashboard import service
-from app.db import get_db
+from app.db import DB
 from app.framework.routes import registry_of
 from app.web import render, require
 
@@ -19,7 +19,7 @@ router = APIRouter()
 def student_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: load the student *and* check this actor may see them (else 404)."""
 
-    def dependency(student_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))) -> User:
+    def dependency(student_id: int, db: Session = DB, actor: Actor = Depends(require(permission))) -> User:
         return cohorts.visible_student(db, actor=actor, student_id=student_id)
 
     return dependency
@@ -27,7 +27,7 @@ def student_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
 
 @router.get("/portfolio")
 def own_portfolio(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.portfolio_own))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.portfolio_own))
 ) -> Response:
     student = cohorts.visible_student(db, actor=actor, student_id=actor.id)
     view = service.portfolio(db, student=student, registry=registry_of(request))
@@ -36,7 +36,7 @@ def own_portfolio(
 
 @router.get("/studenten/{student_id}")
 def student_portfolio(
-    request: Request, db: Session = Depends(get_db), student: User = Depends(student_in_scope(Permission.student_view))
+    request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> Response:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     return render(request, "dashboard/portfolio.html", {"view": view, "own": False})
@@ -44,6 +44,6 @@ def student_portfolio(
 
 @router.get("/mijn-studenten")
 def my_students(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.students_assigned))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.students_assigned))
 ) -> Response:
     return render(request, "dashboard/my_students.html", {"rows": cohorts.assigned_students(db, actor=actor)})

@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect
 
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.db import as_utc, get_db
+from app.db import DB, as_utc
 from app.evidence import service
 from app.evidence.models import Blob, Evidence, Submission
 from app.evidence.routes import _read_form, blob_in_scope, evidence_in_scope, file_response, storage_of
@@ -112,7 +112,7 @@ async def _save_json(request: Request, db: Session, actor: Actor, evidence: Evid
 
 @router.post("/evidence", status_code=201, openapi_extra=MULTIPART_BODY)
 async def create_evidence(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
     """Een nieuw bewijsstuk met bestanden en koppelingen (multipart/form-data)."""
     return await _save_json(request, db, actor, None)
@@ -121,7 +121,7 @@ async def create_evidence(
 @router.post("/evidence/{evidence_id}/versions", openapi_extra=MULTIPART_BODY)
 async def revise_evidence(
     request: Request,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.evidence_write)),
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
 ) -> Response:
@@ -131,7 +131,7 @@ async def revise_evidence(
 
 @router.get("/evidence/{evidence_id}")
 def get_evidence(
-    db: Session = Depends(get_db),
+    db: Session = DB,
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.student_view)),
 ) -> dict[str, Any]:
     evidence, own = scoped
@@ -159,7 +159,7 @@ def submission_json(s: Submission) -> dict[str, Any]:
 def submit(
     request: Request,
     body: SubmissionRequest,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.evidence_write)),
 ) -> dict[str, Any]:
     """Dien eindtermen in ter aftekening bij de praktijkbegeleider."""

@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.dashboard.routes import own_portfolio, student_in_scope
-from app.db import get_db
+from app.db import DB
 from app.errors import NotFound
 from app.evidence import service
 from app.evidence.filetypes import content_disposition
@@ -45,7 +45,7 @@ def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: the evidence item and whether drafts show; 404 unless owner or staff who may see it."""
 
     def dependency(
-        evidence_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(permission))
+        evidence_id: int, db: Session = DB, actor: Actor = Depends(require(permission))
     ) -> tuple[Evidence, bool]:
         evidence, own = service.visible_evidence(db, actor=actor, evidence_id=evidence_id)
         if permission is Permission.evidence_write and not own:
@@ -55,9 +55,7 @@ def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     return dependency
 
 
-def blob_in_scope(
-    blob_id: int, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.student_view))
-) -> Blob:
+def blob_in_scope(blob_id: int, db: Session = DB, actor: Actor = Depends(require(Permission.student_view))) -> Blob:
     return service.visible_blob(db, actor=actor, blob_id=blob_id)
 
 
@@ -68,7 +66,7 @@ def blob_in_scope(
 def slot_page(
     request: Request,
     code: str,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     student: User = Depends(student_in_scope(Permission.student_view)),
     actor: Actor = Depends(require(Permission.student_view)),
 ) -> Response:
@@ -120,7 +118,7 @@ def _form_context(request: Request, db: Session, actor: Actor, **extra: Any) -> 
 def new_evidence(
     request: Request,
     eindterm: str | None = None,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.evidence_write)),
 ) -> Response:
     form = service.EvidenceInput(eindtermen={eindterm: ""} if eindterm else {})
@@ -194,7 +192,7 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
 
 @router.post("/bewijs")
 async def create_evidence(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
     return await _save(request, db, actor, None)
 
@@ -202,7 +200,7 @@ async def create_evidence(
 @router.get("/bewijs/{evidence_id}/bewerken")
 def edit_evidence(
     request: Request,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.evidence_write)),
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
 ) -> Response:
@@ -217,7 +215,7 @@ def edit_evidence(
 @router.post("/bewijs/{evidence_id}")
 async def revise_evidence(
     request: Request,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.evidence_write)),
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.evidence_write)),
 ) -> Response:
@@ -230,7 +228,7 @@ async def revise_evidence(
 @router.get("/bewijs/{evidence_id}")
 def evidence_page(
     request: Request,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.student_view)),
 ) -> Response:
     evidence, own = scoped
@@ -256,7 +254,7 @@ def evidence_page(
 
 @router.post("/portfolio/indienen")
 async def submit(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.evidence_write))
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
     form = await request.form()
     codes = [str(v) for v in form.getlist("eindterm")]

@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.dashboard.routes import student_in_scope
-from app.db import as_utc, get_db
+from app.db import DB, as_utc
 from app.framework.routes import registry_of
 from app.signoff import service
 from app.signoff.models import SignOff
@@ -32,9 +32,7 @@ def sign_off_json(s: SignOff) -> dict[str, Any]:
 
 
 @router.get("/signoff/pending")
-def pending(
-    request: Request, db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.signoff))
-) -> dict[str, Any]:
+def pending(request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> dict[str, Any]:
     items = service.pending_for(db, supervisor_id=actor.id, registry=registry_of(request))
     return {
         "items": [
@@ -60,7 +58,7 @@ def decide(
     request: Request,
     submission_id: int,
     body: DecisionRequest,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.signoff)),
 ) -> dict[str, Any]:
     made = service.decide(
@@ -76,7 +74,7 @@ def decide(
 
 @router.get("/students/{student_id}/eindtermen/{code}/history")
 def history(
-    code: str, db: Session = Depends(get_db), student: User = Depends(student_in_scope(Permission.student_view))
+    code: str, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> dict[str, Any]:
     return {
         "items": [

@@ -12,7 +12,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope
-from app.db import get_db
+from app.db import DB
 from app.errors import NotFound
 from app.evidence import service as evidence
 from app.evidence.routes import file_response
@@ -34,11 +34,11 @@ class Portal:
     link: SupervisorLink | None = None
 
 
-def signed_in_portal(db: Session = Depends(get_db), actor: Actor = Depends(require(Permission.signoff))) -> Portal:
+def signed_in_portal(db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> Portal:
     return Portal(base="/aftekenen", decider=service.decider_for(db, actor=actor))
 
 
-def link_portal(request: Request, token: str, db: Session = Depends(get_db)) -> Portal:
+def link_portal(request: Request, token: str, db: Session = DB) -> Portal:
     """The link's portal. Looking changes nothing; a wrong or tampered token is counted and rate limited."""
     settings = settings_of(request)
     client = request.client.host if request.client else "onbekend"
@@ -84,14 +84,12 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/aftekenen")
-def pending(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)) -> Response:
+def pending(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
     return _client_page(request, db, portal)
 
 
 @router.post("/aftekenen")
-async def bulk_sign(
-    request: Request, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)
-) -> Response:
+async def bulk_sign(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
     return _bulk(request, db, portal, await _form(request))
 
 
@@ -99,7 +97,7 @@ async def bulk_sign(
 def notification_choice(
     request: Request,
     dagoverzicht: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(signed_in_portal),
 ) -> Response:
     service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
@@ -108,7 +106,7 @@ def notification_choice(
 
 @router.get("/aftekenen/{submission_id}")
 def review_page(
-    request: Request, submission_id: int, db: Session = Depends(get_db), portal: Portal = Depends(signed_in_portal)
+    request: Request, submission_id: int, db: Session = DB, portal: Portal = Depends(signed_in_portal)
 ) -> Response:
     return _review(request, db, portal, submission_id)
 
@@ -119,7 +117,7 @@ def decide(
     submission_id: int,
     besluit: Annotated[str, Form()] = "",
     toelichting: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(signed_in_portal),
 ) -> Response:
     return _decide(request, db, portal, submission_id, besluit, toelichting)
@@ -161,12 +159,12 @@ def _decide(
 
 
 @router.get("/link/{token}", dependencies=[Depends(public)])
-def link_home(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)) -> Response:
+def link_home(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     return _client_page(request, db, portal)
 
 
 @router.post("/link/{token}", dependencies=[Depends(public)])
-async def link_bulk(request: Request, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)) -> Response:
+async def link_bulk(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     return _bulk(request, db, portal, await _form(request))
 
 
@@ -175,7 +173,7 @@ def link_confirm(
     request: Request,
     naam: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(link_portal),
 ) -> Response:
     assert portal.link is not None
@@ -187,7 +185,7 @@ def link_confirm(
 def link_account(
     request: Request,
     wachtwoord: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(link_portal),
 ) -> Response:
     assert portal.link is not None
@@ -200,7 +198,7 @@ def link_account(
 def link_notification_choice(
     request: Request,
     dagoverzicht: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(link_portal),
 ) -> Response:
     service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
@@ -209,7 +207,7 @@ def link_notification_choice(
 
 @router.get("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
 def link_review(
-    request: Request, submission_id: int, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)
+    request: Request, submission_id: int, db: Session = DB, portal: Portal = Depends(link_portal)
 ) -> Response:
     return _review(request, db, portal, submission_id)
 
@@ -220,16 +218,14 @@ def link_decide(
     submission_id: int,
     besluit: Annotated[str, Form()] = "",
     toelichting: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     portal: Portal = Depends(link_portal),
 ) -> Response:
     return _decide(request, db, portal, submission_id, besluit, toelichting)
 
 
 @router.get("/link/{token}/bestanden/{blob_id}", dependencies=[Depends(public)])
-def link_file(
-    request: Request, blob_id: int, db: Session = Depends(get_db), portal: Portal = Depends(link_portal)
-) -> Response:
+def link_file(request: Request, blob_id: int, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     """A file of a submitted version, for the link's praktijkbegeleider only (same checks as a signed-in one)."""
     actor = accounts.actor_for(db, user_id=portal.decider.user_id)
     blob = evidence.visible_blob(db, actor=actor, blob_id=blob_id)
@@ -245,7 +241,7 @@ def invite_own_supervisor(
     naam: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.portfolio_own)),
 ) -> Response:
     supervisor = service.invite_supervisor(
@@ -262,7 +258,7 @@ def invite_for_student(
     naam: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.supervisor_invite)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.supervisor_invite)),
 ) -> Response:
@@ -276,7 +272,7 @@ def invite_for_student(
 def revoke_links(
     request: Request,
     student_id: int,
-    db: Session = Depends(get_db),
+    db: Session = DB,
     actor: Actor = Depends(require(Permission.assignment_manage)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:
