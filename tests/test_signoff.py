@@ -318,3 +318,21 @@ def test_concurrent_decisions_record_exactly_one(app: FastAPI, db: Session, worl
     assert len(decisions) == trials  # 0 lost
     assert len({d.submission_id for d in decisions}) == trials  # 0 duplicates
     assert outcomes.count("ok") == trials and outcomes.count("conflict") == trials * (racers - 1)
+
+
+def test_coordinator_sees_niet_mogelijk_on_the_cohort_page(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    (submission,) = submit(app, db, world, ["CJ-k"])
+    decider = signoff.Decider(user_id=world.supervisor.id or 0, name="Sandra Mulder", email=world.supervisor.email)
+    signoff.decide(
+        db,
+        decider=decider,
+        submission_id=submission.id or 0,
+        decision="niet_mogelijk",
+        comment="Op deze werkplek werkt niemand mee op de werkvloer.",
+    )
+    db.commit()
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}").text
+    assert "Niet mogelijk op de werkplek" in page and "CJ-k" in page and "werkt niemand mee" in page

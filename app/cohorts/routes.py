@@ -15,6 +15,7 @@ from app.cohorts.models import Cohort
 from app.db import DB
 from app.errors import InvalidInput
 from app.framework.registry import FrameworkRegistry
+from app.signoff import service as signoff_service
 from app.web import is_htmx, redirect, render, require
 
 router = APIRouter()
@@ -123,6 +124,7 @@ def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 20
             "members": members,
             "supervisors": _with_assigned(supervisors, [m.supervisor for m in members]),
             "assessors": _with_assigned(assessors, [m.assessor for m in members]),
+            "not_possible": signoff_service.not_possible_in_cohort(db, cohort_id=cohort.id or 0),
             **extra,
         },
         status_code=status,

@@ -44,6 +44,7 @@ class PortfolioView:
     cohort: Cohort
     framework: Framework
     groups: list[GroupView]
+    supervisor: User | None = None
 
     @property
     def total(self) -> int:
@@ -76,4 +77,7 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
         )
 
     groups = [GroupView(group=g, slots=[view(e) for e in g.eindtermen]) for g in framework.groups]
-    return PortfolioView(student=student, enrolment=enrolment, cohort=cohort, framework=framework, groups=groups)
+    supervisor = session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None
+    return PortfolioView(
+        student=student, enrolment=enrolment, cohort=cohort, framework=framework, groups=groups, supervisor=supervisor
+    )

@@ -265,7 +265,7 @@ def invite_for_student(
     service.invite_supervisor(
         db, actor=actor, student_id=student_id, name=naam, email=email, function=functie, settings=settings_of(request)
     )
-    return redirect(f"/cohorten/{cohort.id}", request)
+    return redirect(f"/studenten/{student_id}", request)
 
 
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken")
@@ -278,4 +278,4 @@ def revoke_links(
 ) -> Response:
     supervisor_id = service.current_supervisor_id(db, cohort_id=cohort.id or 0, student_id=student_id)
     service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
-    return redirect(f"/cohorten/{cohort.id}", request)
+    return redirect(f"/studenten/{student_id}", request)

@@ -620,3 +620,16 @@ def current_supervisor_id(session: Session, *, cohort_id: int, student_id: int) 
     if enrolment is None or enrolment.supervisor_id is None:
         raise NotFound(N_("Deze student heeft geen praktijkbegeleider in dit cohort."))
     return enrolment.supervisor_id
+
+
+def not_possible_in_cohort(session: Session, *, cohort_id: int) -> list[tuple[User, SignOff]]:
+    """'Niet mogelijk op deze werkplek' decisions that are the slot's current state, for the coordinator."""
+    rows = session.exec(
+        select(User, SignOff)
+        .join(Enrolment, col(Enrolment.student_id) == User.id)
+        .join(Slot, col(Slot.student_id) == User.id)
+        .join(SignOff, col(SignOff.submission_id) == Slot.submission_id)
+        .where(Enrolment.cohort_id == cohort_id, Slot.status == SlotStatus.niet_mogelijk.value)
+        .order_by(col(SignOff.decided_at))
+    ).all()
+    return [(u, s) for u, s in rows]
