@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.accounts.permissions import Permission
@@ -14,7 +13,7 @@ from app.accounts.service import Actor
 from app.db import DB, as_utc
 from app.evidence import service
 from app.evidence.models import Blob, Evidence, Submission
-from app.evidence.routes import _read_form, blob_in_scope, evidence_in_scope, file_response, storage_of
+from app.evidence.routes import blob_in_scope, evidence_in_scope, file_response, save_from_request, storage_of
 from app.framework.routes import registry_of
 from app.web import require
 
@@ -85,27 +84,12 @@ def evidence_json(db: Session, evidence: Evidence, own: bool) -> dict[str, Any]:
 
 async def _save_json(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> Response:
     try:
-        data, files = await _read_form(request)
+        outcome = await save_from_request(request, db, actor, evidence)
     except ClientDisconnect:
         return Response(status_code=400)
-    try:
-        version = await run_in_threadpool(
-            service.save_evidence,
-            db,
-            actor=actor,
-            registry=registry_of(request),
-            storage=storage_of(request),
-            data=data,
-            files=files,
-            evidence=evidence,
-        )
-    except service.FieldErrors as exc:
-        db.rollback()
-        return JSONResponse({"detail": "Het bewijsstuk is niet opgeslagen.", "errors": exc.errors}, status_code=422)
-    finally:
-        for spooled in files:
-            spooled.discard()
-    saved = db.get(Evidence, version.evidence_id)
+    if outcome.version is None:
+        return JSONResponse({"detail": "Het bewijsstuk is niet opgeslagen.", "errors": outcome.errors}, status_code=422)
+    saved = db.get(Evidence, outcome.version.evidence_id)
     assert saved is not None
     return JSONResponse(evidence_json(db, saved, True), status_code=201 if evidence is None else 200)
 

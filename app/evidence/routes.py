@@ -1,11 +1,13 @@
 """Evidence pages: a slot, the evidence form (streamed multipart upload), an item with its history, files."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.accounts.models import User
@@ -16,7 +18,7 @@ from app.db import DB
 from app.errors import NotFound
 from app.evidence import service
 from app.evidence.filetypes import content_disposition
-from app.evidence.models import Blob, Evidence, EvidenceKind
+from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
 from app.i18n import ngettext
@@ -159,14 +161,25 @@ async def _read_form(request: Request) -> tuple[service.EvidenceInput, list[Spoo
     return data, files
 
 
-async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> Response:
+@dataclass
+class SaveOutcome:
+    """One save through the form or the API: the new version, or the input back with its errors."""
+
+    data: service.EvidenceInput
+    version: EvidenceVersion | None = None
+    errors: dict[str, str] | None = None
+    files_dropped: bool = False
+
+
+async def save_from_request(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> SaveOutcome:
+    """Stream the upload, save (content checks and publishing off the event loop), always clean the spool.
+
+    Raises ClientDisconnect when the client went away mid-upload (nothing was stored).
+    """
+    data, files = await _read_form(request)
     try:
-        data, files = await _read_form(request)
-    except ClientDisconnect:
-        # The browser went away mid-upload: nothing was stored and nobody is listening for an answer.
-        return Response(status_code=400)
-    try:
-        version = service.save_evidence(
+        version = await run_in_threadpool(
+            service.save_evidence,
             db,
             actor=actor,
             registry=registry_of(request),
@@ -177,17 +190,34 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
         )
     except service.FieldErrors as exc:
         db.rollback()
+        return SaveOutcome(data=data, errors=exc.errors, files_dropped=bool(files))
+    finally:
+        for spooled in files:
+            spooled.discard()  # published files were moved away; this removes only what was not kept
+    return SaveOutcome(data=data, version=version)
+
+
+async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence | None) -> Response:
+    try:
+        outcome = await save_from_request(request, db, actor, evidence)
+    except ClientDisconnect:
+        # The browser went away mid-upload: nobody is listening for an answer.
+        return Response(status_code=400)
+    if outcome.version is None:
         context = _form_context(
-            request, db, actor, form=data, errors=exc.errors, evidence=evidence, files_dropped=bool(files)
+            request,
+            db,
+            actor,
+            form=outcome.data,
+            errors=outcome.errors,
+            evidence=evidence,
+            files_dropped=outcome.files_dropped,
         )
         if evidence is not None:
             context["current_files"] = service.current_files(db, evidence=evidence)
         template = "evidence/_form.html" if is_htmx(request) else "evidence/form.html"
         return render(request, template, context, status_code=422)
-    finally:
-        for spooled in files:
-            spooled.discard()  # published files were moved away; this removes only what was not kept
-    return redirect(f"/bewijs/{version.evidence_id}", request)
+    return redirect(f"/bewijs/{outcome.version.evidence_id}", request)
 
 
 @router.post("/bewijs")
