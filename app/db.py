@@ -61,6 +61,8 @@ def get_db(request: Request) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+            if session.info.pop("mail_queued", False):
+                request.state.mail_queued = True  # the middleware delivers after the response
         except BaseException:
             session.rollback()
             raise

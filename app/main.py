@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,6 +82,11 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+        if scope["state"].get("mail_queued"):
+            # After the response: a reset link or an invitation should not wait for the worker's next pass.
+            from app.notifications.tasks import deliver_outbox
+
+            await run_in_threadpool(deliver_outbox, scope["app"])
 
 
 def _error_response(request: Request, status_code: int, message: str, details: list[Any] | None = None) -> Response:

@@ -346,3 +346,30 @@ def test_the_request_commits_before_the_response_is_sent(app: FastAPI, db: Sessi
 
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     assert seen_at_start == [1]
+
+
+def test_a_reset_mail_goes_out_right_after_the_request(app: FastAPI, world: World, client: Browser) -> None:
+    """No waiting for the worker: the request that queued the mail delivers it once it has committed."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    received: list[bytes] = []
+
+    class Collect(Sink):
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def] # noqa: N802
+            received.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.state.settings.smtp_host = "127.0.0.1"
+        app.state.settings.smtp_port = port
+        response = client.post("/wachtwoord-vergeten", data={"email": world.student.email})
+    finally:
+        controller.stop()
+    assert response.status_code == 200
+    assert len(received) == 1 and b"/wachtwoord-herstellen/" in received[0]

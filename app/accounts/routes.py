@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -13,7 +13,6 @@ from app.accounts.service import Actor
 from app.db import DB
 from app.errors import InvalidInput
 from app.i18n import N_, SUPPORTED_LOCALES
-from app.notifications.tasks import deliver_outbox
 from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, require, settings_of
 
 router = APIRouter()
@@ -103,7 +102,6 @@ def forgot_form(request: Request) -> Response:
 @router.post("/wachtwoord-vergeten", dependencies=[Depends(public)])
 def forgot(
     request: Request,
-    background: BackgroundTasks,
     email: Annotated[str, Form()] = "",
     db: Session = DB,
 ) -> Response:
@@ -114,7 +112,6 @@ def forgot(
         return render(request, "accounts/forgot.html", {"sent": True})
     service.request_password_reset(db, email=email, settings=settings)
     service.record_failed_attempt(db, email=email, client=client)
-    background.add_task(deliver_outbox, request.app)
     return render(request, "accounts/forgot.html", {"sent": True})
 
 
@@ -184,7 +181,6 @@ def users(request: Request, db: Session = DB, _: Actor = Depends(require(Permiss
 @router.post("/beheer/gebruikers")
 def create_user(
     request: Request,
-    background: BackgroundTasks,
     name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
@@ -210,7 +206,6 @@ def create_user(
             errors.append(exc.message)
     if errors:
         return _users_page(request, db, errors=errors, form={"name": name, "email": email}, status_code=422)
-    background.add_task(deliver_outbox, request.app)
     return redirect("/beheer/gebruikers", request)
 
 

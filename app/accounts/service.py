@@ -111,9 +111,17 @@ def create_user(
     return user
 
 
-def add_role(session: Session, *, user_id: int, role: Role) -> None:
+def add_role(session: Session, *, user_id: int, role: Role, actor_id: int | None = None) -> None:
     if role not in roles_of(session, user_id=user_id):
         session.add(UserRole(user_id=user_id, role=role.value))
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="user.role_added",
+            object_type="user",
+            object_id=user_id,
+            data={"role": role.value},
+        )
         session.flush()
 
 

@@ -244,10 +244,9 @@ def invite_own_supervisor(
     db: Session = DB,
     actor: Actor = Depends(require(Permission.portfolio_own)),
 ) -> Response:
-    supervisor = service.invite_supervisor(
+    service.invite_supervisor(
         db, actor=actor, student_id=actor.id, name=naam, email=email, function=functie, settings=settings_of(request)
     )
-    request.state.notice = f"Uitnodiging verstuurd naar {supervisor.email}."
     return redirect("/portfolio", request)
 
 
