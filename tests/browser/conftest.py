@@ -1,0 +1,143 @@
+"""Browser journeys: the real app under uvicorn on loopback, a fresh demo database per module, a real SMTP
+server on loopback for the mail it sends, and Debian's Chromium driven by Playwright (no browser download)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+RESULTS = ROOT / "test-results"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    messages: list[Message] = field(default_factory=list)
+
+    def latest_to(self, address: str, timeout: float = 10) -> Message:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages):
+                if address in str(message["To"]):
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self.messages]}")
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            box.messages.append(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    port = _free_port()
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@dataclass
+class LiveServer:
+    base: str
+    database_url: str
+    mailbox: Mailbox
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox, int]) -> Iterator[LiveServer]:
+    box, smtp_port = mailbox
+    workdir = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{workdir / 'demo.db'}"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "browser-test-secret",
+        "STORAGE_DIR": str(workdir / "storage"),
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "LOGIN_MAX_FAILURES": "50",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+            time.sleep(0.1)
+        yield LiveServer(base=base, database_url=database_url, mailbox=box)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() or (shutil.which("chromium") is None and not Path(CHROMIUM).exists()):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium); browser journeys skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def screenshot(page: object, name: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]

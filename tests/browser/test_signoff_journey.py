@@ -1,0 +1,61 @@
+"""A praktijkbegeleider without an account signs off three items from one e-mailed link, on a phone."""
+
+import re
+
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import LiveServer, screenshot
+
+DEMO_PASSWORD = "demo-jobcoach-2026"
+
+
+def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    # The student invites her praktijkbegeleider from her portfolio page.
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desktop.new_page()
+    page.goto(f"{live_server.base}/login")
+    page.fill("#email", "lotte@demo.jobcoach.nl")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.base}/portfolio")
+    page.click("details.supervisor-box summary")
+    page.fill("input[name=naam]", "Kees Werkvloer")
+    page.fill("input[name=email]", "kees@bakkerij.example")
+    page.fill("input[name=functie]", "Chef bakkerij")
+    page.click("form.invite-form button[type=submit]")
+    page.wait_for_load_state()
+    desktop.close()
+
+    # The invitation arrives over SMTP with a personal link.
+    mail = live_server.mailbox.latest_to("kees@bakkerij.example")
+    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "persoonlijke link" in body
+    link = re.search(r"(http://127\.0\.0\.1:\d+/link/[A-Za-z0-9_-]+)", body)
+    assert link, body
+
+    phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    tab = phone.new_page()
+    tab.goto(link.group(1))
+    assert tab.locator("h1").inner_text() == "Welkom"
+    # Nothing overflows sideways on a 375 px screen.
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+    tab.fill("#functie", "Chef bakkerij")
+    tab.click("main button[type=submit]")
+    tab.wait_for_selector("h1:has-text('Af te tekenen')")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+    waiting = tab.locator(".pending-item").count()
+    assert waiting >= 3
+    for _ in range(3):
+        tab.locator(".pending-item a").first.click()
+        tab.wait_for_selector(".decision-form")
+        tab.check("input[value=afgetekend]")
+        tab.click(".decision-form button[type=submit]")
+        tab.wait_for_selector("text=Uw besluit is vastgelegd.")
+    screenshot(tab, "supervisor-link-phone")
+    assert tab.locator(".pending-item").count() == waiting - 3
+    phone.close()
+    engine = create_engine(live_server.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT decided_by_email, via_link_id FROM sign_off")).all()
+    engine.dispose()
+    assert len(rows) == 3 and all(email == "kees@bakkerij.example" and link_id for email, link_id in rows)
