@@ -18,7 +18,7 @@ install: $(STAMP)
 ## make run: environment, migrations, demo data (only into an empty database), server on 127.0.0.1:8000
 run: install
 	$(BIN)/portfolio demo
-	$(BIN)/portfolio serve --host 127.0.0.1 --port 8000
+	MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## make test: lint, types, and the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install lint typecheck pytest

@@ -1,5 +1,6 @@
 """`portfolio`: the operations command line (serve, migrate, demo, user create, import)."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,9 +68,42 @@ def demo() -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, workers: int = 1) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    reload: bool = False,
+    workers: int = 1,
+    with_worker: bool = typer.Option(False, "--with-worker", help="Ook de mail-worker starten (ontwikkeling)."),
+) -> None:
     """Start de webserver."""
+    if with_worker:
+        stop = threading.Event()
+        threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
     uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
+
+
+def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> None:
+    from datetime import datetime
+
+    from app.notifications.worker import run_worker
+    from app.signoff import service as signoff
+
+    settings = get_settings()
+
+    def reminders_and_escalations(session: Session, now: datetime) -> None:
+        signoff.send_reminders(session, now=now, settings=settings)
+
+    def daily_digests(session: Session, now: datetime) -> None:
+        signoff.send_digests(session, now=now, settings=settings)
+
+    run_worker(settings=settings, once=once, stop=stop, extra_jobs=[reminders_and_escalations, daily_digests])
+
+
+@cli.command()
+def worker(once: bool = typer.Option(False, "--once", help="Eén ronde en dan stoppen (bijv. vanuit cron).")) -> None:
+    """Verstuur mail uit de outbox en verstuur herinneringen, escalaties en dagoverzichten."""
+    _database_url()  # creates data/ for SQLite
+    _run_worker(once=once)
 
 
 @user_cli.command("create")

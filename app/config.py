@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     escalate_after_days: int = 14
     link_max_failures: int = 20  # wrong or tampered link tokens per client per window before 429
 
-    # Outgoing mail: without SMTP_HOST, development prints mail to the console instead of sending it.
-    mail_to_console: bool = True
+    # Development only (`make run` sets it): without SMTP_HOST, print mail to the console instead of sending it.
+    # Off by default: a server that prints reset links into its logs has leaked them.
+    mail_to_console: bool = False
     worker_interval_seconds: int = 10
 
     smtp_host: str | None = None

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
@@ -8,6 +9,7 @@ from app.notifications.models import OutboxMessage
 from app.signoff.models import Reminder, SignOff, SupervisorLink
 
 __all__ = [
+    "Assessment",
     "AuditChainHead",
     "AuditEvent",
     "Blob",
@@ -26,6 +28,7 @@ __all__ = [
     "SignOff",
     "Slot",
     "Submission",
+    "SubstituteApproval",
     "SupervisorLink",
     "User",
     "UserRole",

@@ -356,7 +356,7 @@ def test_a_reset_mail_goes_out_right_after_the_request(app: FastAPI, world: Worl
     received: list[bytes] = []
 
     class Collect(Sink):
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def] # noqa: N802
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
             received.append(envelope.content)
             return "250 OK"
 

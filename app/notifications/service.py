@@ -103,7 +103,7 @@ def queue_mail(session: Session, *, to: str, subject: str, body: str) -> OutboxM
 def backoff(attempts: int) -> timedelta:
     """Wait after the `attempts`-th failed try: 1, 2, 4, ... minutes, at most 6 hours, plus up to 10 % jitter."""
     exponent = min(max(attempts, 1) - 1, 20)
-    delay = min(BACKOFF_BASE * 2**exponent, BACKOFF_MAX)
+    delay = min(BACKOFF_BASE * (1 << exponent), BACKOFF_MAX)
     return delay * (1 + random.random() / 10)
 
 

@@ -1,0 +1,40 @@
+"""Beoordeling: the school's score, a record of its own next to the workplace's aftekening."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from app.accounts.models import tz_column
+from app.db import AppendOnly, utcnow
+
+
+class Assessment(SQLModel, AppendOnly, table=True):
+    """A score with feedback. A re-score is a new row; the latest counts, the history keeps both."""
+
+    __tablename__ = "assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="user_account.id", index=True)
+    eindterm_code: str = Field(max_length=20)
+    # The framework version whose scale and rule this score used.
+    framework_id: str = Field(max_length=100)
+    framework_version: str = Field(max_length=50)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id")
+    score: str = Field(max_length=30)
+    feedback: str = Field(sa_column=Column(Text, nullable=False))
+    assessor_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))
+
+
+class SubstituteApproval(SQLModel, AppendOnly, table=True):
+    """The coordinator's approval of a substitute assignment for 'niet mogelijk op deze werkplek'."""
+
+    __tablename__ = "substitute_approval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="user_account.id", index=True)
+    eindterm_code: str = Field(max_length=20)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    approved_by_id: int = Field(foreign_key="user_account.id")
+    approved_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
