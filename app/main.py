@@ -160,6 +160,8 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
 
     from app.accounts import api as accounts_api
     from app.accounts import routes as accounts_routes
+    from app.assessment import api as assessment_api
+    from app.assessment import routes as assessment_routes
     from app.cohorts import api as cohorts_api
     from app.cohorts import routes as cohorts_routes
     from app.dashboard import api as dashboard_api
@@ -178,8 +180,9 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         cohorts_routes,
         evidence_routes,
         signoff_routes,
+        assessment_routes,
     ):
         app.include_router(module.router)
-    for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api):
+    for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api, assessment_api):
         app.include_router(module.router, prefix="/api/v1")
     return app

@@ -13,6 +13,9 @@ class Permission(StrEnum):
     student_view = "student:view"  # a student's portfolio, within the viewer's scope
     students_assigned = "students:assigned"  # the list of students assigned to me
     signoff = "signoff:decide"  # aftekenen as praktijkbegeleider
+    assess = "assessment:score"  # beoordelen as beoordelaar
+    substitute_approve = "substitute:approve"  # approve a substitute assignment for 'niet mogelijk'
+
     supervisor_invite = "supervisor:invite"  # invite a praktijkbegeleider for a student in one's cohorts
     cohort_view = "cohort:view"
     cohort_manage = "cohort:manage"
@@ -41,7 +44,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.beoordelaar: frozenset(
-        {Permission.signed_in, Permission.framework_view, Permission.student_view, Permission.students_assigned}
+        {
+            Permission.signed_in,
+            Permission.framework_view,
+            Permission.student_view,
+            Permission.students_assigned,
+            Permission.assess,
+        }
     ),
     Role.coordinator: frozenset(
         {
@@ -53,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.people_import,
             Permission.assignment_manage,
             Permission.supervisor_invite,
+            Permission.substitute_approve,
         }
     ),
     # Data minimisation: the beheerder manages accounts but does not read portfolios.

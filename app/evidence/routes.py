@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.assessment import service as assessment_service
 from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB
 from app.errors import NotFound
@@ -72,7 +73,7 @@ def slot_page(
     student: User = Depends(student_in_scope(Permission.student_view)),
     actor: Actor = Depends(require(Permission.student_view)),
 ) -> Response:
-    framework, _ = service.student_framework(db, student_id=student.id or 0, registry=registry_of(request))
+    framework, enrolment = service.student_framework(db, student_id=student.id or 0, registry=registry_of(request))
     try:
         eindterm = framework.eindterm(code)
     except KeyError:
@@ -95,6 +96,15 @@ def slot_page(
             "slot": slot,
             "items": service.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
             "history": signoff_service.slot_history(db, student_id=student.id or 0, code=code),
+            "assessments": assessment_service.history(db, student_id=student.id or 0, code=code),
+            "substitutes": assessment_service.substitutes(db, student_id=student.id or 0, code=code),
+            "can_score": actor.can(Permission.assess)
+            and enrolment.assessor_id == actor.id
+            and slot is not None
+            and slot.status in assessment_service.SCORABLE,
+            "can_approve_substitute": actor.can(Permission.substitute_approve)
+            and slot is not None
+            and slot.status == "niet_mogelijk",
         },
     )
 
