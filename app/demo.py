@@ -219,7 +219,10 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
 
     registry = load_frameworks(get_settings().framework_dir)
     # Stages: the first students are well under way, the middle ones have drafts, the last ones nothing yet.
-    plan = {0: (6, 4), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
+    plan = {0: (6, 6), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
+    # Of those submitted: how many the praktijkbegeleider decided, and how many of those the beoordelaar scored.
+    signed = {0: 4, 1: 2}
+    scored = {0: 2}
     for index, student in enumerate(students):
         items, submitted = plan.get(index, (0, 0))
         if not items:
@@ -252,6 +255,51 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
             )
             codes.extend(links)
         if submitted:
-            evidence.submit_slots(
+            made = evidence.submit_slots(
                 session, actor=actor, registry=registry, codes=codes[:submitted], message="Graag aftekenen."
             )
+            _seed_decisions(
+                session,
+                student=student,
+                submissions=made,
+                signed=signed.get(index, 0),
+                scored=scored.get(index, 0),
+                registry=registry,
+            )
+
+
+def _seed_decisions(
+    session: Session, *, student: User, submissions: list[Any], signed: int, scored: int, registry: Any
+) -> None:
+    from app.accounts import service as accounts_service
+    from app.assessment import service as assessment
+    from app.signoff import service as signoff
+
+    enrolment = session.exec(select(Enrolment).where(Enrolment.student_id == student.id)).one()
+    if not enrolment.supervisor_id or not enrolment.assessor_id:
+        return
+    supervisor = session.get(User, enrolment.supervisor_id)
+    assert supervisor is not None
+    decider = signoff.Decider(
+        user_id=supervisor.id or 0, name=supervisor.name, email=supervisor.email, function=supervisor.function
+    )
+    for number, submission in enumerate(submissions[:signed]):
+        # One of them goes back: the demo shows a returned slot too.
+        decision, comment = (
+            ("terug", "Beschrijf ook hoe de cliënt zelf de regie nam.")
+            if number == 1
+            else ("afgetekend", "Goed gedaan op de werkvloer.")
+        )
+        signoff.decide(session, decider=decider, submission_id=submission.id or 0, decision=decision, comment=comment)
+    assessor = accounts_service.actor_for(session, user_id=enrolment.assessor_id)
+    signed_off = [s for number, s in enumerate(submissions[:signed]) if number != 1]
+    for submission, score in zip(signed_off[:scored], ["goed", "voldoende"], strict=False):
+        assessment.score(
+            session,
+            actor=assessor,
+            registry=registry,
+            student_id=student.id or 0,
+            code=submission.eindterm_code,
+            score=score,
+            feedback="Sterk onderbouwd met de praktijk.",
+        )

@@ -454,6 +454,7 @@ def test_demo_students_are_at_different_stages(app, db: Session) -> None:  # typ
     students = db.exec(select(User).where(col(User.student_number).is_not(None))).all()
     stages = {frozenset(statuses_by_student.get(s.id or 0, {"leeg"})) for s in students}
     assert any("ter_aftekening" in stage for stage in stages)
+    assert any({"afgetekend", "beoordeeld", "terug"} <= stage for stage in stages)
     assert any(stage == {"concept"} for stage in stages)
     assert frozenset({"leeg"}) in stages
     blobs = db.exec(select(Blob)).all()
