@@ -219,7 +219,7 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
 
     registry = load_frameworks(get_settings().framework_dir)
     # Stages: the first students are well under way, the middle ones have drafts, the last ones nothing yet.
-    plan = {0: (6, 6), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
+    plan = {0: (6, 9), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
     # Of those submitted: how many the praktijkbegeleider decided, and how many of those the beoordelaar scored.
     signed = {0: 4, 1: 2}
     scored = {0: 2}

@@ -6,6 +6,7 @@ from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.notifications.models import OutboxMessage
+from app.readiness.models import Dossier, ReadinessEvent
 from app.signoff.models import Reminder, SignOff, SupervisorLink
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Blob",
     "Cohort",
+    "Dossier",
     "Enrolment",
     "Evidence",
     "EvidenceFile",
@@ -24,6 +26,7 @@ __all__ = [
     "PasswordResetToken",
     "Programme",
     "ProgrammeCoordinator",
+    "ReadinessEvent",
     "Reminder",
     "SignOff",
     "Slot",

@@ -169,6 +169,28 @@ def submitted_evidence(app: FastAPI, db: Session, world: World) -> tuple[int, in
     return version.evidence_id, blob.id or 0
 
 
+def finished_dossier(app: FastAPI, db: Session, world: World) -> int:
+    """A built dossier for world.student, so its pages and downloads exist."""
+    from app.readiness.models import Dossier
+    from app.storage import new_key
+
+    key = new_key()
+    path = app.state.storage.spool_dir() / "dossier.part"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    app.state.storage.publish(path, key=key, content_type="application/pdf")
+    dossier = Dossier(
+        student_id=world.student.id or 0,
+        requested_by_id=world.coordinator.id or 0,
+        status="klaar",
+        progress=100,
+        pdf_key=key,
+        zip_key=key,
+    )
+    db.add(dossier)
+    db.commit()
+    return dossier.id or 0
+
+
 def fill_path(path: str, values: dict[str, str]) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -189,6 +211,7 @@ def test_every_route_for_every_actor(
     from app.evidence.models import Submission
 
     submission_id = db.exec(sql_select(Submission.id)).one()
+    dossier_id = finished_dossier(app, db, world)
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -213,6 +236,8 @@ def test_every_route_for_every_actor(
             "evidence_id": str(evidence_id),
             "blob_id": str(blob_id),
             "submission_id": str(submission_id),
+            "dossier_id": str(dossier_id),
+            "part": "pdf",
         }
 
     unexpected_allows: list[str] = []

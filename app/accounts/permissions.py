@@ -15,6 +15,8 @@ class Permission(StrEnum):
     signoff = "signoff:decide"  # aftekenen as praktijkbegeleider
     assess = "assessment:score"  # beoordelen as beoordelaar
     substitute_approve = "substitute:approve"  # approve a substitute assignment for 'niet mogelijk'
+    readiness_decide = "readiness:decide"  # record or reopen the gereedheidsbesluit, build the dossier
+    readiness_confirm = "readiness:confirm"  # the second pair of eyes on a gereedheidsbesluit
 
     supervisor_invite = "supervisor:invite"  # invite a praktijkbegeleider for a student in one's cohorts
     cohort_view = "cohort:view"
@@ -50,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.student_view,
             Permission.students_assigned,
             Permission.assess,
+            Permission.readiness_confirm,
         }
     ),
     Role.coordinator: frozenset(
@@ -63,6 +66,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.assignment_manage,
             Permission.supervisor_invite,
             Permission.substitute_approve,
+            Permission.readiness_decide,
+            Permission.readiness_confirm,
         }
     ),
     # Data minimisation: the beheerder manages accounts but does not read portfolios.

@@ -2,8 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
 from app.accounts.models import User
@@ -12,8 +12,14 @@ from app.accounts.service import Actor
 from app.assessment import service
 from app.dashboard.routes import student_in_scope
 from app.db import DB
+from app.errors import NotFound
+from app.evidence.filetypes import content_disposition
+from app.evidence.routes import FILE_HEADERS
 from app.framework.routes import registry_of
+from app.readiness import dossier as dossier_service
+from app.readiness import seal
 from app.readiness import service as readiness
+from app.readiness.models import Dossier
 from app.web import redirect, render, require, settings_of
 
 router = APIRouter()
@@ -60,11 +66,118 @@ def substitute(
     return redirect(f"/studenten/{student.id}/eindtermen/{code}", request)
 
 
+def _readiness_page(request: Request, db: Session, student: User) -> Response:
+    framework, verdict = readiness.readiness_of(db, student=student, registry=registry_of(request))
+    decision, confirmation = seal.state(db, student_id=student.id or 0)
+    return render(
+        request,
+        "assessment/readiness.html",
+        {
+            "student": student,
+            "framework": framework,
+            "readiness": verdict,
+            "decision": decision,
+            "confirmation": confirmation,
+            "history": readiness.decision_history(db, student_id=student.id or 0),
+            "dossiers": dossier_service.dossiers_of(db, student_id=student.id or 0),
+        },
+    )
+
+
 @router.get("/studenten/{student_id}/gereedheid")
 def readiness_page(
     request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> Response:
-    framework, verdict = readiness.readiness_of(db, student=student, registry=registry_of(request))
-    return render(
-        request, "assessment/readiness.html", {"student": student, "framework": framework, "readiness": verdict}
+    return _readiness_page(request, db, student)
+
+
+@router.post("/studenten/{student_id}/gereedheid/besluit")
+def record_decision(
+    request: Request,
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.readiness_decide)),
+    student: User = Depends(student_in_scope(Permission.readiness_decide)),
+) -> Response:
+    readiness.record_decision(db, actor=actor, student=student, registry=registry_of(request))
+    return redirect(f"/studenten/{student.id}/gereedheid", request)
+
+
+@router.post("/studenten/{student_id}/gereedheid/bevestiging")
+def confirm_decision(
+    request: Request,
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.readiness_confirm)),
+    student: User = Depends(student_in_scope(Permission.readiness_confirm)),
+) -> Response:
+    readiness.confirm_decision(db, actor=actor, student=student, registry=registry_of(request))
+    return redirect(f"/studenten/{student.id}/gereedheid", request)
+
+
+@router.post("/studenten/{student_id}/gereedheid/heropening")
+def reopen(
+    request: Request,
+    reden: Annotated[str, Form()] = "",
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.readiness_decide)),
+    student: User = Depends(student_in_scope(Permission.readiness_decide)),
+) -> Response:
+    readiness.reopen(db, actor=actor, student=student, reason=reden, registry=registry_of(request))
+    return redirect(f"/studenten/{student.id}/gereedheid", request)
+
+
+@router.post("/studenten/{student_id}/dossier")
+def build_dossier(
+    request: Request,
+    background: BackgroundTasks,
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.readiness_decide)),
+    student: User = Depends(student_in_scope(Permission.readiness_decide)),
+) -> Response:
+    dossier = dossier_service.request_dossier(db, actor_id=actor.id, student_id=student.id or 0)
+    # The session dependency commits before the response; the build then runs in the background.
+    background.add_task(
+        dossier_service.build,
+        request.app.state.engine,
+        request.app.state.storage,
+        registry_of(request),
+        dossier.id or 0,
     )
+    return redirect(f"/studenten/{student.id}/dossier/{dossier.id}", request)
+
+
+def _dossier(db: Session, student: User, dossier_id: int) -> Dossier:
+    dossier = db.get(Dossier, dossier_id)
+    if dossier is None or dossier.student_id != student.id:
+        raise NotFound()
+    return dossier
+
+
+@router.get("/studenten/{student_id}/dossier/{dossier_id}")
+def dossier_page(
+    request: Request,
+    dossier_id: int,
+    db: Session = DB,
+    student: User = Depends(student_in_scope(Permission.readiness_decide)),
+) -> Response:
+    """Polls itself with HTMX until the dossier is ready: a progress bar, then the downloads."""
+    return render(
+        request, "assessment/dossier.html", {"student": student, "dossier": _dossier(db, student, dossier_id)}
+    )
+
+
+@router.get("/studenten/{student_id}/dossier/{dossier_id}/{part}")
+def dossier_file(
+    request: Request,
+    dossier_id: int,
+    part: str,
+    db: Session = DB,
+    student: User = Depends(student_in_scope(Permission.readiness_decide)),
+) -> Response:
+    dossier = _dossier(db, student, dossier_id)
+    key = {"pdf": dossier.pdf_key, "zip": dossier.zip_key}.get(part)
+    if key is None:
+        raise NotFound()
+    name = f"dossier-{student.student_number or student.id}.{part}"
+    headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
+    media = "application/pdf" if part == "pdf" else "application/zip"
+    return StreamingResponse(request.app.state.storage.open_chunks(key), media_type=media, headers=headers)

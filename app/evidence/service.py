@@ -36,6 +36,7 @@ from app.evidence.models import (
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
+from app.readiness import seal
 from app.storage import SpooledFile, Storage, new_key
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ def save_evidence(
     evidence: Evidence | None = None,
 ) -> EvidenceVersion:
     """Create a bewijsstuk, or save a new version of `evidence`. Validates everything before writing."""
+    seal.ensure_not_sealed(session, student_id=actor.id)
     framework, _ = student_framework(session, student_id=actor.id, registry=registry)
     errors, activity = _validate(data, framework)
     previous_blobs: list[Blob] = []
@@ -458,6 +460,7 @@ def submit_slots(
     settings: "Settings | None" = None,
 ) -> list[Submission]:
     """Send slots to the praktijkbegeleider: each needs evidence with an onderbouwing and must not be locked."""
+    seal.ensure_not_sealed(session, student_id=actor.id)
     framework, enrolment = student_framework(session, student_id=actor.id, registry=registry)
     if not codes:
         raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."))

@@ -11,11 +11,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.accounts.service import Actor
 from app.assessment.models import SubstituteApproval
+from app.audit import service as audit
+from app.errors import Conflict, Forbidden, InvalidInput
 from app.evidence import service as evidence
 from app.evidence.models import SlotStatus, Submission
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework, FrameworkGroup
+from app.i18n import N_
+from app.readiness import seal
+from app.readiness.models import ReadinessEvent
 
 
 @dataclass(frozen=True)
@@ -154,3 +160,114 @@ def readiness_of(session: Session, *, student: User, registry: FrameworkRegistry
         for code, slot in slots.items()
     }
     return framework, evaluate(framework, facts)
+
+
+# --- gereedheidsbesluit: recorded by a coordinator, confirmed by a second staff member ------------------------
+
+
+def _framework_of(session: Session, *, student: User, registry: FrameworkRegistry) -> Framework:
+    framework, _ = evidence.student_framework(session, student_id=student.id or 0, registry=registry)
+    return framework
+
+
+def record_decision(session: Session, *, actor: Actor, student: User, registry: FrameworkRegistry) -> ReadinessEvent:
+    framework, verdict = readiness_of(session, student=student, registry=registry)
+    decision, _ = seal.state(session, student_id=student.id or 0)
+    if decision is not None:
+        raise Conflict(N_("Er is al een gereedheidsbesluit; het wacht op bevestiging of het portfolio is verzegeld."))
+    if not verdict.ready:
+        raise InvalidInput(
+            N_("Nog niet aan alle eisen voldaan: er is geen besluit vastgelegd."),
+            details=[f"{m.code}: {m.text}" for m in verdict.missing[:20]],
+        )
+    event = ReadinessEvent(
+        student_id=student.id or 0,
+        kind="besluit",
+        framework_id=framework.id,
+        framework_version=framework.version,
+        actor_id=actor.id,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="readiness.decided",
+        object_type="student",
+        object_id=student.id,
+        data={"framework": framework.key},
+    )
+    return event
+
+
+def confirm_decision(session: Session, *, actor: Actor, student: User, registry: FrameworkRegistry) -> ReadinessEvent:
+    decision, confirmation = seal.state(session, student_id=student.id or 0)
+    if decision is None or confirmation is not None:
+        raise Conflict(N_("Er is geen gereedheidsbesluit dat op bevestiging wacht."))
+    if decision.actor_id == actor.id:
+        # Four eyes: whoever recorded the decision cannot also confirm it.
+        raise Forbidden(N_("Een tweede medewerker moet het besluit bevestigen, niet wie het vastlegde."))
+    framework, verdict = readiness_of(session, student=student, registry=registry)
+    if not verdict.ready:
+        raise InvalidInput(N_("Het portfolio voldoet intussen niet meer aan alle eisen."))
+    event = ReadinessEvent(
+        student_id=student.id or 0,
+        kind="bevestiging",
+        framework_id=framework.id,
+        framework_version=framework.version,
+        decision_id=decision.id,
+        actor_id=actor.id,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="readiness.confirmed",
+        object_type="student",
+        object_id=student.id,
+        data={"decision_id": decision.id},
+    )
+    return event
+
+
+def reopen(
+    session: Session, *, actor: Actor, student: User, reason: str, registry: FrameworkRegistry
+) -> ReadinessEvent:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(N_("Geef een reden voor het heropenen."))
+    decision, _ = seal.state(session, student_id=student.id or 0)
+    if decision is None:
+        raise Conflict(N_("Dit portfolio is niet verzegeld en wacht niet op bevestiging."))
+    framework = _framework_of(session, student=student, registry=registry)
+    event = ReadinessEvent(
+        student_id=student.id or 0,
+        kind="heropening",
+        framework_id=framework.id,
+        framework_version=framework.version,
+        decision_id=decision.id,
+        actor_id=actor.id,
+        reason=reason,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="readiness.reopened",
+        object_type="student",
+        object_id=student.id,
+        data={"decision_id": decision.id},
+    )
+    return event
+
+
+def decision_history(session: Session, *, student_id: int) -> list[tuple[ReadinessEvent, User]]:
+    rows = session.exec(
+        select(ReadinessEvent, User)
+        .join(User, col(User.id) == ReadinessEvent.actor_id)
+        .where(ReadinessEvent.student_id == student_id)
+        .order_by(col(ReadinessEvent.id))
+    ).all()
+    return [(e, u) for e, u in rows]

@@ -28,6 +28,7 @@ from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Eindterm
 from app.i18n import N_
 from app.notifications import service as notifications
+from app.readiness import seal
 from app.signoff.models import Decision, Reminder, SignOff, SupervisorLink
 
 LINK_GONE = N_("Deze link is ongeldig, verlopen of ingetrokken. Vraag de student of de opleiding om een nieuwe.")
@@ -182,6 +183,7 @@ def decide(
 ) -> SignOff:
     # Whose request it is comes first: someone else learns nothing, not even that the input was wrong.
     submission = own_submission(session, supervisor_id=decider.user_id, submission_id=submission_id)
+    seal.ensure_not_sealed(session, student_id=submission.student_id)
     try:
         chosen = Decision(decision)
     except ValueError:

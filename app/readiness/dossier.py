@@ -1,0 +1,240 @@
+"""The exam committee's dossier: a PDF of the whole portfolio and a ZIP with that PDF, the files and a manifest.
+
+Built in the background (progress is kept on the Dossier row for the page to poll). Files are streamed from
+storage into the ZIP; the manifest lists every file's SHA-256, re-computed while copying, so a committee can check
+that what it received is what was stored.
+"""
+
+import hashlib
+import json
+import logging
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.assessment import service as assessment
+from app.audit import service as audit
+from app.db import utcnow
+from app.evidence import service as evidence
+from app.evidence.models import Blob, EvidenceLink, EvidenceVersion
+from app.framework.registry import FrameworkRegistry
+from app.readiness import service as readiness
+from app.readiness.models import Dossier
+from app.signoff import service as signoff
+from app.signoff.models import SignOff
+from app.storage import Storage, new_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DossierItem:
+    title: str
+    version: int
+    kind: str
+    activity_date: str
+    justification: str
+    files: list[Blob] = field(default_factory=list)
+
+
+@dataclass
+class DossierRound:
+    submitted_at: datetime
+    items: list[DossierItem]
+    decision: SignOff | None
+
+
+@dataclass
+class DossierSlot:
+    code: str
+    text: str
+    group: str
+    status: str
+    rounds: list[DossierRound]
+    assessments: list[tuple[Any, User]]
+
+
+def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> dict[str, Any]:
+    """Everything the PDF shows, gathered once."""
+    framework, verdict = readiness.readiness_of(session, student=student, registry=registry)
+    slots = evidence.slots_of(session, student_id=student.id or 0, framework=framework)
+    result: list[DossierSlot] = []
+    files: dict[int, tuple[Blob, str]] = {}
+    for group in framework.groups:
+        for eindterm in group.eindtermen:
+            rounds = []
+            for submission, decision in reversed(
+                signoff.slot_history(session, student_id=student.id or 0, code=eindterm.code)
+            ):
+                versions = session.exec(
+                    select(EvidenceVersion).where(col(EvidenceVersion.id).in_(submission.version_ids or [0]))
+                ).all()
+                blobs = evidence.files_of_versions(session, version_ids=[v.id or 0 for v in versions])
+                links = {
+                    link.version_id: link.justification
+                    for link in session.exec(
+                        select(EvidenceLink).where(
+                            col(EvidenceLink.version_id).in_(submission.version_ids or [0]),
+                            EvidenceLink.eindterm_code == eindterm.code,
+                        )
+                    ).all()
+                }
+                items = []
+                for version in versions:
+                    version_files = blobs.get(version.id or 0, [])
+                    for blob in version_files:
+                        files.setdefault(blob.id or 0, (blob, eindterm.code))
+                    items.append(
+                        DossierItem(
+                            title=version.title,
+                            version=version.number,
+                            kind=version.kind,
+                            activity_date=version.activity_date.isoformat(),
+                            justification=links.get(version.id or 0, ""),
+                            files=version_files,
+                        )
+                    )
+                rounds.append(DossierRound(submitted_at=submission.submitted_at, items=items, decision=decision))
+            slot = slots.get(eindterm.code)
+            result.append(
+                DossierSlot(
+                    code=eindterm.code,
+                    text=eindterm.text,
+                    group=group.title,
+                    status=slot.status if slot else "leeg",
+                    rounds=rounds,
+                    assessments=list(
+                        reversed(assessment.history(session, student_id=student.id or 0, code=eindterm.code))
+                    ),
+                )
+            )
+    return {
+        "student": student,
+        "framework": framework,
+        "readiness": verdict,
+        "slots": result,
+        "files": files,
+        "decisions": readiness.decision_history(session, student_id=student.id or 0),
+    }
+
+
+def render_pdf(context: dict[str, Any], manifest: list[dict[str, Any]]) -> bytes:
+    from weasyprint import HTML
+
+    from app.web import templates
+
+    html = templates.env.get_template("dossier/dossier.html").render(
+        **context, manifest=manifest, generated_at=utcnow()
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:
+    """Run in the background: never raises; a failure is recorded on the row."""
+    try:
+        _build(engine, storage, registry, dossier_id)
+    except Exception:  # the page must show 'mislukt', not spin forever
+        log.exception("dossier %s failed", dossier_id)
+        with Session(engine) as session:
+            dossier = session.get(Dossier, dossier_id)
+            if dossier is not None:
+                dossier.status, dossier.finished_at = "mislukt", utcnow()
+                session.add(dossier)
+                session.commit()
+
+
+def _progress(engine: Engine, dossier_id: int, percent: int, status: str = "bezig") -> None:
+    with Session(engine) as session:
+        dossier = session.get(Dossier, dossier_id)
+        assert dossier is not None
+        dossier.progress, dossier.status = percent, status
+        session.add(dossier)
+        session.commit()
+
+
+def _build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:
+    _progress(engine, dossier_id, 5)
+    with Session(engine) as session:
+        dossier = session.get(Dossier, dossier_id)
+        assert dossier is not None
+        student = session.get(User, dossier.student_id)
+        assert student is not None
+        context = collect(session, student=student, registry=registry)
+    files: dict[int, tuple[Blob, str]] = context.pop("files")
+    with tempfile.TemporaryDirectory(dir=storage.spool_dir()) as tmp:
+        zip_path = Path(tmp) / "dossier.zip"
+        manifest: list[dict[str, Any]] = []
+        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for number, (blob, code) in enumerate(files.values(), start=1):
+                arcname = f"bestanden/{code}/{blob.id}-{blob.download_name}"
+                digest = hashlib.sha256()
+                with archive.open(arcname, "w", force_zip64=True) as target:
+                    for chunk in storage.open_chunks(blob.key):
+                        digest.update(chunk)
+                        target.write(chunk)
+                manifest.append(
+                    {
+                        "bestand": arcname,
+                        "sha256": digest.hexdigest(),
+                        "grootte": blob.size,
+                        "opgeslagen_sha256": blob.sha256,
+                        "eindterm": code,
+                    }
+                )
+                _progress(engine, dossier_id, 5 + int(75 * number / max(len(files), 1)))
+            pdf = render_pdf(context, manifest)
+            _progress(engine, dossier_id, 90)
+            archive.writestr("dossier.pdf", pdf)
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        pdf_path = Path(tmp) / "dossier.pdf"
+        pdf_path.write_bytes(pdf)
+        pdf_key, zip_key = new_key(), new_key()
+        zip_size = zip_path.stat().st_size
+        storage.publish(pdf_path, key=pdf_key, content_type="application/pdf")
+        storage.publish(zip_path, key=zip_key, content_type="application/zip")
+    with Session(engine) as session:
+        dossier = session.get(Dossier, dossier_id)
+        assert dossier is not None
+        dossier.pdf_key, dossier.zip_key = pdf_key, zip_key
+        dossier.pdf_sha256, dossier.zip_size = hashlib.sha256(pdf).hexdigest(), zip_size
+        dossier.manifest = manifest
+        dossier.status, dossier.progress, dossier.finished_at = "klaar", 100, utcnow()
+        session.add(dossier)
+        audit.record(
+            session,
+            actor_id=dossier.requested_by_id,
+            action="dossier.built",
+            object_type="student",
+            object_id=dossier.student_id,
+            data={"dossier_id": dossier.id, "files": len(manifest)},
+        )
+        session.commit()
+
+
+def request_dossier(session: Session, *, actor_id: int, student_id: int) -> Dossier:
+    dossier = Dossier(student_id=student_id, requested_by_id=actor_id)
+    session.add(dossier)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="dossier.requested",
+        object_type="student",
+        object_id=student_id,
+        data={"dossier_id": dossier.id},
+    )
+    return dossier
+
+
+def dossiers_of(session: Session, *, student_id: int) -> list[Dossier]:
+    return list(
+        session.exec(select(Dossier).where(Dossier.student_id == student_id).order_by(col(Dossier.id).desc())).all()
+    )

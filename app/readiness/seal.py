@@ -1,0 +1,36 @@
+"""Whether a student's portfolio is sealed. Kept apart so every mutating service can ask without import cycles."""
+
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict
+from app.i18n import N_
+from app.readiness.models import ReadinessEvent
+
+SEALED = N_("Dit portfolio is verzegeld na het gereedheidsbesluit. Een coördinator kan het heropenen, met een reden.")
+
+
+def state(session: Session, *, student_id: int) -> tuple[ReadinessEvent | None, ReadinessEvent | None]:
+    """The latest besluit (if any) and its confirmation (if any), unless a heropening came after it."""
+    events = session.exec(
+        select(ReadinessEvent).where(ReadinessEvent.student_id == student_id).order_by(col(ReadinessEvent.id))
+    ).all()
+    decision: ReadinessEvent | None = None
+    confirmation: ReadinessEvent | None = None
+    for event in events:
+        if event.kind == "besluit":
+            decision, confirmation = event, None
+        elif event.kind == "bevestiging" and decision is not None and event.decision_id == decision.id:
+            confirmation = event
+        elif event.kind == "heropening":
+            decision, confirmation = None, None
+    return decision, confirmation
+
+
+def is_sealed(session: Session, *, student_id: int) -> bool:
+    decision, confirmation = state(session, student_id=student_id)
+    return decision is not None and confirmation is not None
+
+
+def ensure_not_sealed(session: Session, *, student_id: int) -> None:
+    if is_sealed(session, student_id=student_id):
+        raise Conflict(SEALED)
