@@ -284,3 +284,25 @@ def test_the_dossier_renders_and_its_manifest_matches_the_files(
         assert hashlib.sha256(content).hexdigest() == entry["sha256"] == entry["opgeslagen_sha256"]
         assert entry["sha256"] in stored
     assert archive.read("dossier.pdf") == pdf.content
+
+
+def test_a_demo_students_dossier_renders_with_matching_hashes(app: FastAPI, db: Session) -> None:
+    from app import demo
+    from app.accounts.models import User
+
+    assert demo.seed_if_empty(db, storage=app.state.storage)
+    db.commit()
+    lotte = db.exec(select(User).where(User.email == "lotte@demo.jobcoach.nl")).one()
+    coordinator = db.exec(select(User).where(User.email == "coordinator@demo.jobcoach.nl")).one()
+    made = dossier_service.request_dossier(db, actor_id=coordinator.id or 0, student_id=lotte.id or 0)
+    db.commit()
+    dossier_service.build(app.state.engine, app.state.storage, app.state.frameworks, made.id or 0)
+    db.expire_all()
+    built = dossier_service.dossiers_of(db, student_id=lotte.id or 0)[0]
+    assert built.status == "klaar" and built.progress == 100 and built.manifest
+    stored = {b.sha256 for b in db.exec(select(Blob).where(Blob.student_id == lotte.id)).all()}
+    assert {m["sha256"] for m in built.manifest} <= stored
+    from pypdf import PdfReader
+
+    pdf = b"".join(app.state.storage.open_chunks(built.pdf_key or ""))
+    assert "Lotte de Vries" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
