@@ -57,7 +57,8 @@ def make_engine(url: str) -> Engine:
 
 def get_db(request: Request) -> Iterator[Session]:
     """The request's session: services flush, this is the only place that commits."""
-    with Session(request.app.state.engine) as session:
+    # expire_on_commit=False: a streamed response (a CSV export) may still read loaded rows after the commit.
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

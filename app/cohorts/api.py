@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.cohorts import service
+from app.cohorts import overview, service
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope
+from app.cohorts.routes import cohort_in_scope, frameworks_of, overview_filters
 from app.db import DB
 from app.web import require
 
@@ -52,5 +52,36 @@ def cohort(db: Session = DB, cohort: Cohort = Depends(cohort_in_scope(Permission
                 "assessor_id": m.enrolment.assessor_id,
             }
             for m in members
+        ],
+    }
+
+
+@router.get("/cohorts/{cohort_id}/progress")
+def cohort_progress(
+    request: Request,
+    page: int = 1,
+    size: int = 100,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
+) -> dict[str, Any]:
+    """The overview as JSON, paged: per student the status of every eindterm and the number met."""
+    size = min(max(size, 1), 500)
+    page = max(page, 1)
+    framework = service.framework_of(frameworks_of(request), cohort)
+    view = overview.overview(db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False)
+    rows = view.rows[(page - 1) * size : page * size]
+    return {
+        "cohort": _cohort_json(cohort),
+        "page": page,
+        "size": size,
+        "total": view.total_students,
+        "items": [
+            {
+                "student": {"id": r.student.id, "name": r.student.name, "student_number": r.student.student_number},
+                "met": r.met,
+                "total": len(framework.eindtermen),
+                "statuses": r.statuses,
+            }
+            for r in rows
         ],
     }

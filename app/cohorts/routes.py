@@ -2,18 +2,22 @@
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlmodel import Session
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.cohorts import service
+from app.cohorts import chart, export, service
+from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort
 from app.db import DB
 from app.errors import InvalidInput
+from app.evidence.filetypes import content_disposition
+from app.evidence.models import SlotStatus
 from app.framework.registry import FrameworkRegistry
 from app.signoff import service as signoff_service
 from app.web import is_htmx, redirect, render, require
@@ -201,3 +205,106 @@ def assign_guidance(
             },
         )
     return redirect(f"/cohorten/{cohort.id}")
+
+
+# --- cohort progress ---------------------------------------------------------------------------------------------
+
+
+def overview_filters(request: Request) -> overview_service.Filters:
+    """Filters live in the URL, so a view can be bookmarked and shared; nonsense values are ignored."""
+    params = request.query_params
+
+    def number(name: str) -> int | None:
+        value = params.get(name, "")
+        return int(value) if value.isdecimal() and len(value) < 10 else None
+
+    sort = params.get("sorteer", "gereedheid")
+    status = params.get("status") or None
+    return overview_service.Filters(
+        supervisor_id=number("praktijkbegeleider"),
+        assessor_id=number("beoordelaar"),
+        workplace=(params.get("werkplek") or None),
+        status=status if status in {s.value for s in SlotStatus} else None,
+        search=(params.get("zoek") or "").strip()[:100] or None,
+        sort=sort if sort in overview_service.SORTS else "gereedheid",
+        page=number("pagina") or 1,
+    )
+
+
+@router.get("/cohorten/{cohort_id}/overzicht")
+def cohort_overview(
+    request: Request,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
+) -> Response:
+    filters = overview_filters(request)
+    framework = service.framework_of(frameworks_of(request), cohort)
+    view = overview_service.overview(db, cohort=cohort, framework=framework, filters=filters)
+    return render(
+        request,
+        "cohorts/overview.html",
+        {
+            "view": view,
+            "groups_only": request.query_params.get("weergave") == "groepen",
+            "statuses": [s.value for s in SlotStatus],
+            "query": urlencode(filters.query()),
+        },
+    )
+
+
+@router.get("/cohorten/{cohort_id}/overzicht.csv")
+def cohort_overview_csv(
+    request: Request,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
+) -> Response:
+    framework = service.framework_of(frameworks_of(request), cohort)
+    view = overview_service.overview(
+        db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False
+    )
+    headers = {"Content-Disposition": content_disposition(f"{cohort.name}.csv")}
+    return StreamingResponse(export.csv_chunks(view), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/cohorten/{cohort_id}/overzicht.xlsx")
+def cohort_overview_xlsx(
+    request: Request,
+    background: BackgroundTasks,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
+) -> Response:
+    framework = service.framework_of(frameworks_of(request), cohort)
+    view = overview_service.overview(
+        db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False
+    )
+    path = export.xlsx_file(view)
+    background.add_task(path.unlink, missing_ok=True)
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": content_disposition(f"{cohort.name}.xlsx")},
+    )
+
+
+@router.get("/cohorten/{cohort_id}/knelpunten")
+def cohort_bottlenecks(
+    request: Request,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
+) -> Response:
+    framework = service.framework_of(frameworks_of(request), cohort)
+    view = overview_service.overview(
+        db, cohort=cohort, framework=framework, filters=overview_service.Filters(), paginate=False
+    )
+    weeks = overview_service.weekly_progress(db, cohort=cohort)
+    return render(
+        request,
+        "cohorts/bottlenecks.html",
+        {
+            "view": view,
+            "b": overview_service.bottlenecks(db, view=view),
+            "chart": chart.progress_chart(
+                weeks, total=view.total_students * len(framework.eindtermen), planned_end=cohort.planned_end_date
+            ),
+        },
+    )

@@ -1,0 +1,94 @@
+"""The cohort overview as CSV and XLSX, with the filters applied, safe to open in a spreadsheet.
+
+A cell that starts with `=`, `+`, `-`, `@` (or a tab/carriage return) would be run as a formula by Excel and
+LibreOffice; such text gets a leading apostrophe, which spreadsheets show as plain text.
+"""
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlsxwriter
+
+from app.cohorts.overview import Overview
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+STATUS_LABELS = {
+    "leeg": "leeg",
+    "concept": "concept",
+    "ter_aftekening": "ter aftekening",
+    "terug": "terug voor aanpassing",
+    "afgetekend": "afgetekend",
+    "beoordeeld": "beoordeeld",
+    "niet_mogelijk": "niet mogelijk op deze werkplek",
+}
+
+
+def neutralise(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _header(view: Overview) -> list[str]:
+    return [
+        "Student",
+        "Studentnummer",
+        "Werkplek",
+        "Praktijkbegeleider",
+        "Beoordelaar",
+        "Voldaan",
+        "Totaal",
+        *[e.code for e in view.framework.eindtermen],
+    ]
+
+
+def _rows(view: Overview) -> Iterator[list[str]]:
+    total = len(view.framework.eindtermen)
+    for row in view.rows:
+        yield [
+            neutralise(row.student.name),
+            neutralise(row.student.student_number),
+            neutralise(row.enrolment.workplace),
+            neutralise(row.supervisor),
+            neutralise(row.assessor),
+            str(row.met),
+            str(total),
+            *[STATUS_LABELS.get(row.statuses[e.code], row.statuses[e.code]) for e in view.framework.eindtermen],
+        ]
+
+
+def csv_chunks(view: Overview) -> Iterator[bytes]:
+    """Streamed row by row; UTF-8 with BOM and `;` so Dutch Excel opens it as columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    yield "\ufeff".encode()
+    writer.writerow(_header(view))
+    for row in _rows(view):
+        writer.writerow(row)
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def xlsx_file(view: Overview, directory: Path | None = None) -> Path:
+    """Written with XlsxWriter's constant-memory mode to a temp file, which the route streams and deletes."""
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False, dir=directory)  # noqa: SIM115
+    handle.close()
+    path = Path(handle.name)
+    workbook = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet("Overzicht")
+    bold = workbook.add_format({"bold": True})
+    for column, title in enumerate(_header(view)):
+        sheet.write_string(0, column, title, bold)
+    for number, row in enumerate(_rows(view), start=1):
+        for column, value in enumerate(row):
+            # write_string: never a formula, whatever the text looks like.
+            sheet.write_string(number, column, value)
+    workbook.close()
+    return path
