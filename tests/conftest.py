@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -40,6 +41,40 @@ def cheap_password_hashing() -> Iterator[None]:
     accounts._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
     yield
     accounts._hasher = original
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL; runs in the PostgreSQL pass (TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "sqlite_only: exercises a SQLite-specific path; runs in the SQLite pass")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each pass runs the tests for its database; the others are deselected (not skipped).
+
+    With REQUIRE_POSTGRES=1 and no PostgreSQL, PostgreSQL tests stay selected and fail loudly.
+    """
+    on_postgres = bool(os.environ.get("TEST_DATABASE_URL"))
+    require = os.environ.get("REQUIRE_POSTGRES") == "1"
+    keep, drop = [], []
+    for item in items:
+        wrong_db = (item.get_closest_marker("postgres") and not on_postgres and not require) or (
+            item.get_closest_marker("sqlite_only") and on_postgres
+        )
+        (drop if wrong_db else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+        config.stash[_DESELECTED] = len(drop)
+
+
+_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    count = config.stash.get(_DESELECTED, 0)
+    if count:
+        where = "SQLite" if os.environ.get("TEST_DATABASE_URL") else "PostgreSQL (set TEST_DATABASE_URL)"
+        terminalreporter.write_line(f"{count} test(s) for the other database were deselected; they run on {where}.")
 
 
 def _postgres_url() -> str | None:

@@ -380,6 +380,7 @@ def _require_postgres(engine: Engine) -> None:
     pytest.skip("concurrent writers need PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://... to run this")
 
 
+@pytest.mark.postgres
 def test_concurrent_writers_form_one_linear_chain(db: Session, world: World, engine: Engine) -> None:
     _require_postgres(engine)
     threads_n, per_thread = 8, 25

@@ -377,17 +377,20 @@ def race_two_workers(app: FastAPI, db: Session, settings: Settings) -> None:
     assert all(row.sent_at is not None and row.attempts == 1 for row in rows(db))
 
 
+@pytest.mark.postgres
 def test_two_workers_on_postgresql_never_send_the_same_message(app: FastAPI, db: Session, settings: Settings) -> None:
     require_postgres(app.state.engine)
     race_two_workers(app, db, settings)
 
 
+@pytest.mark.sqlite_only
 def test_two_workers_on_sqlite_never_send_the_same_message(app: FastAPI, db: Session, settings: Settings) -> None:
     if app.state.engine.dialect.name != "sqlite":
         pytest.skip("the SQLite claim path; PostgreSQL runs its own race test")
     race_two_workers(app, db, settings)
 
 
+@pytest.mark.postgres
 def test_rows_locked_by_another_transaction_are_skipped_not_waited_for(
     app: FastAPI, db: Session, settings: Settings, smtp: Inbox
 ) -> None:

@@ -280,6 +280,7 @@ def test_api_pending_decide_history_and_409(app: FastAPI, db: Session, world: Wo
     assert history[0]["decision"]["decision"] == "afgetekend"
 
 
+@pytest.mark.postgres
 def test_concurrent_decisions_record_exactly_one(app: FastAPI, db: Session, world: World) -> None:
     """Two supervisors, two tabs or a double click: one decision, the rest a clean Conflict (409)."""
     if app.state.engine.dialect.name != "postgresql":
