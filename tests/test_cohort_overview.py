@@ -180,3 +180,13 @@ def test_progress_api_is_paged(app: FastAPI, db: Session, world: World, client: 
     second = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress?size=20&page=2").json()
     assert first["total"] == 31 and len(first["items"]) == 20 and len(second["items"]) == 11
     assert len(first["items"][0]["statuses"]) == 56
+
+
+def test_cohort_list_has_a_summary_row_per_cohort(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    add_students(app, db, world, 7)
+    login(client, world.coordinator.email)
+    page = client.get("/cohorten").text
+    # 7 bulk students cycle through 7 statuses over 56 slots: 56 beoordeeld slots; world.student has none yet.
+    row = page.split(world.cohort.name)[1].split("</tr>")[0]
+    assert f"{round(100 * 56 / (8 * 56))}%" in row and f"/cohorten/{world.cohort.id}/overzicht" in row
+    assert world.other_cohort.name not in page

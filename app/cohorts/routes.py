@@ -48,7 +48,11 @@ def _parse_date(value: str) -> date | None:
 
 @router.get("/cohorten")
 def cohorts(request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.cohort_view))) -> Response:
-    return render(request, "cohorts/list.html", {"summaries": service.list_cohorts(db, actor=actor)})
+    return render(
+        request,
+        "cohorts/list.html",
+        {"summaries": service.list_cohorts(db, actor=actor, registry=frameworks_of(request))},
+    )
 
 
 def _new_form(request: Request, db: Session, actor: Actor, status_code: int = 200, **extra: object) -> Response:

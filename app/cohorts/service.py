@@ -131,9 +131,17 @@ class CohortSummary:
     cohort: Cohort
     programme: Programme
     student_count: int
+    # Slot counts per status across the cohort (from the per-slot state table), for the summary row.
+    statuses: dict[str, int] = field(default_factory=dict)
+    eindterm_count: int = 0  # of the cohort's framework version
+
+    def share(self, status: str) -> int:
+        """Percentage of all the cohort's slots in this status."""
+        total = self.student_count * self.eindterm_count
+        return round(100 * self.statuses.get(status, 0) / total) if total else 0
 
 
-def list_cohorts(session: Session, *, actor: Actor) -> list[CohortSummary]:
+def list_cohorts(session: Session, *, actor: Actor, registry: FrameworkRegistry | None = None) -> list[CohortSummary]:
     programme_ids = coordinated_programme_ids(session, actor=actor)
     if not programme_ids:
         return []
@@ -145,7 +153,37 @@ def list_cohorts(session: Session, *, actor: Actor) -> list[CohortSummary]:
         .where(col(Cohort.programme_id).in_(programme_ids))
         .order_by(col(Cohort.start_date).desc(), Cohort.name)
     ).all()
-    return [CohortSummary(cohort=c, programme=p, student_count=n) for c, p, n in rows]
+    from app.evidence.models import Slot  # models only: the evidence services build on this module
+
+    per_status: dict[int, dict[str, int]] = {}
+    for cohort_id, status, count in session.exec(
+        select(Enrolment.cohort_id, Slot.status, func.count())
+        .join(Slot, col(Slot.student_id) == Enrolment.student_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(
+            col(Cohort.programme_id).in_(programme_ids),
+            col(Slot.framework_id) == Cohort.framework_id,
+            col(Slot.framework_version) == Cohort.framework_version,
+        )
+        .group_by(col(Enrolment.cohort_id), col(Slot.status))
+    ).all():
+        per_status.setdefault(cohort_id, {})[status] = count
+    return [
+        CohortSummary(
+            cohort=c,
+            programme=p,
+            student_count=n,
+            statuses=per_status.get(c.id or 0, {}),
+            eindterm_count=_eindterm_count(registry, c),
+        )
+        for c, p, n in rows
+    ]
+
+
+def _eindterm_count(registry: FrameworkRegistry | None, cohort: Cohort) -> int:
+    if registry is None or (cohort.framework_id, cohort.framework_version) not in registry:
+        return 0
+    return len(registry.get(cohort.framework_id, cohort.framework_version).eindtermen)
 
 
 def programmes_for(session: Session, *, actor: Actor) -> list[Programme]:
