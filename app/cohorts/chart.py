@@ -28,7 +28,10 @@ def progress_chart(weeks: list[tuple[date, int, int]], *, total: int, planned_en
     first = weeks[0][0]
     last = max(weeks[-1][0], planned_end or weeks[-1][0])
     span = max((last - first).days, 7)
-    top = max(total, 1)
+    # Scale to what happened (with headroom), not to every slot of every student: early in a cohort the lines
+    # would otherwise hug the axis. `total` still caps the scale.
+    highest = max(max(s for _, s, _ in weeks), max(a for _, _, a in weeks))
+    top = max(min(total, round(highest * 1.25) + 1), 1)
     inner_w, inner_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
 
     def x(day: date) -> float:
