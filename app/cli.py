@@ -67,6 +67,37 @@ def demo() -> None:
     print_logins()
 
 
+@cli.command("bench-data")
+def bench_data(
+    students: int = typer.Option(2000, help="Aantal studenten."),
+    cohorts: int = typer.Option(20, help="Aantal cohorten (de studenten gelijk verdeeld)."),
+    seed: int = typer.Option(1, help="Zelfde seed, zelfde gegevens."),
+    force: bool = typer.Option(False, "--force", help="Ook als de database al gebruikers bevat."),
+) -> None:
+    """Vul de database met synthetische benchmarkgegevens (studenten, bewijs, aftekeningen, beoordelingen)."""
+    import time
+
+    from app import benchdata
+    from app.framework.registry import load_frameworks
+
+    started = time.perf_counter()
+    migrations.upgrade(_database_url())
+    registry = load_frameworks(get_settings().framework_dir)
+    with _engine() as engine, Session(engine) as session:
+        try:
+            counts = benchdata.generate(
+                session, students=students, cohorts=cohorts, seed=seed, registry=registry, force=force
+            )
+        except benchdata.DatabaseNotEmpty as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+    for table, count in counts.items():
+        typer.echo(f"{table:<24} {count:>9}")
+    elapsed = time.perf_counter() - started
+    typer.echo(f"Klaar in {elapsed:.1f} s. Inloggen: {benchdata.COORDINATOR_EMAIL} / {benchdata.PASSWORD}")
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",

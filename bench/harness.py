@@ -1,6 +1,7 @@
 """The shared parts of the benchmarks: a real uvicorn server on a fresh database, RSS sampling, results.
 
-`BenchServer` migrates and seeds a SQLite database in a temp dir, starts `uvicorn app.asgi:app` in a
+`BenchServer` migrates and seeds a SQLite database in a temp dir (the demo, or what a measurement's `seed`
+writes), starts `uvicorn app.asgi:app` in a
 subprocess on 127.0.0.1 (a free port), waits until it answers, and always stops it again. `RssSampler`
 follows the server's resident memory (its children's too) while a measurement runs. A measurement returns a
 `Result`; `run.py` prints them as a table and writes bench/results.json.
@@ -18,12 +19,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -215,10 +220,20 @@ def free_port() -> int:
 class BenchServer:
     """A fresh database, demo data and `uvicorn app.asgi:app` on 127.0.0.1; use as a context manager.
 
-    Everything lives in a temp dir that is removed on exit (also after an error or a timeout)."""
+    `seed(session)` replaces the demo data (the session is committed afterwards); what it returns is kept in
+    `seeded`. Everything lives in a temp dir that is removed on exit (also after an error or a timeout)."""
 
-    def __init__(self, *, upload_max_bytes: int, tmp_parent: Path | None = None, start_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        *,
+        upload_max_bytes: int | None = None,
+        seed: Callable[[Session], Any] | None = None,
+        tmp_parent: Path | None = None,
+        start_timeout: float = 60,
+    ) -> None:
         self.upload_max_bytes = upload_max_bytes
+        self.seed = seed
+        self.seeded: Any = None
         self.start_timeout = start_timeout
         self._tmp = tempfile.TemporaryDirectory(prefix="portfolio-bench-", dir=tmp_parent)
         self.tmp = Path(self._tmp.name)
@@ -236,18 +251,20 @@ class BenchServer:
         return self.proc.pid
 
     def env(self) -> dict[str, str]:
-        return {
+        env = {
             "DATABASE_URL": self.database_url,
             "SECRET_KEY": "bench",
             "STORAGE_BACKEND": "local",
             "STORAGE_DIR": str(self.storage_dir),
-            "UPLOAD_MAX_BYTES": str(self.upload_max_bytes),
             "BASE_URL": self.base_url,
             "COOKIE_SECURE": "false",
         }
+        if self.upload_max_bytes is not None:
+            env["UPLOAD_MAX_BYTES"] = str(self.upload_max_bytes)
+        return env
 
     def prepare_database(self) -> None:
-        """Migrate and seed the demo in this process (settings from the same environment as the server)."""
+        """Migrate and seed (the demo, or `seed`) in this process, with the same environment as the server."""
         saved = {k: os.environ.get(k) for k in self.env()}
         os.environ.update(self.env())
         try:
@@ -263,7 +280,10 @@ class BenchServer:
             engine = make_engine(self.database_url)
             try:
                 with Session(engine) as session:
-                    seed_if_empty(session)
+                    if self.seed is None:
+                        seed_if_empty(session)
+                    else:
+                        self.seeded = self.seed(session)
                     session.commit()
             finally:
                 engine.dispose()

@@ -21,6 +21,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import overview
 from bench.harness import MIB, BenchServer, Result, print_table
 from bench.upload import upload_1gib
 
@@ -32,7 +33,7 @@ QUICK_UPLOAD_MIB = 64
 @dataclass(frozen=True)
 class Measurement:
     name: str
-    run: Callable[[BenchServer, argparse.Namespace], Result]
+    run: Callable[[BenchServer, argparse.Namespace], Result | list[Result]]  # a list: one entry per case
     server: Callable[[argparse.Namespace], dict[str, Any]]  # BenchServer keyword arguments
 
 
@@ -48,6 +49,14 @@ MEASUREMENTS = [
         run=lambda server, args: upload_1gib(server, size_bytes=_upload_mib(args) * MIB, timeout=args.timeout),
         # the file plus a margin: the limit must not be what the benchmark measures
         server=lambda args: {"upload_max_bytes": _upload_mib(args) * MIB + 64 * MIB},
+    ),
+    Measurement(
+        name="overview",
+        run=lambda server, args: overview.cohort_overview(
+            server, big=overview.big_cohort(args), requests=args.requests, warmup=overview.WARMUP
+        ),
+        # bench-data instead of the demo: a 2,000- and a 200-student cohort among ~100-student ones
+        server=lambda args: {"seed": overview.seeder(big=overview.big_cohort(args))},
     ),
 ]
 
@@ -66,8 +75,19 @@ def _on_term(signum: int, _frame: FrameType | None) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"smoke run: upload {QUICK_UPLOAD_MIB} MiB, not 1 GiB")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: upload {QUICK_UPLOAD_MIB} MiB, not 1 GiB; cohorts of {overview.QUICK_BIG} and "
+        f"{overview.QUICK_BIG // 10} students, not {overview.FULL_BIG} and {overview.FULL_BIG // 10}",
+    )
     parser.add_argument("--upload-mib", type=int, default=0, help="size of the upload in MiB (overrides --quick)")
+    parser.add_argument(
+        "--overview-students", type=int, default=0, help="students in the big cohort; the small one has a tenth"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=overview.REQUESTS, help="timed requests per overview case (after 3 warm-up)"
+    )
     parser.add_argument("--only", action="append", choices=[m.name for m in MEASUREMENTS], help="run only these")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file (JSON)")
     parser.add_argument("--tmp-dir", type=Path, default=None, help="where the temp dir goes (default: system temp)")
@@ -91,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with BenchServer(tmp_parent=args.tmp_dir, **measurement.server(args)) as server:
                     try:
-                        result = measurement.run(server, args)
+                        outcome = measurement.run(server, args)
                     except BaseException:
                         tail = server.log_tail()
                         if tail:
@@ -99,12 +119,13 @@ def main(argv: list[str] | None = None) -> int:
                         raise
             except Exception as exc:  # Timeout included
                 traceback.print_exc()
-                result = Result(name=measurement.name, ok=False, notes=[f"error: {type(exc).__name__}: {exc}"])
+                outcome = Result(name=measurement.name, ok=False, notes=[f"error: {type(exc).__name__}: {exc}"])
                 failed = True
             print(f"   done in {time.perf_counter() - started:.1f} s", flush=True)
-            results.append(result)
-            if isinstance(result, Result) and result.ok is False:
-                failed = True
+            for result in outcome if isinstance(outcome, list) else [outcome]:
+                results.append(result)
+                if result.ok is False:
+                    failed = True
     finally:
         signal.alarm(0)
     print_table(results)

@@ -1,6 +1,8 @@
-"""Browser journeys: the real app under uvicorn on loopback, a fresh demo database per module, a real SMTP
-server on loopback for the mail it sends, and Debian's Chromium driven by Playwright (no browser download)."""
+"""Browser journeys: the real app under uvicorn on loopback, a fresh demo database per module (a copy of one
+demo seeded per run), a real SMTP server on loopback for the mail it sends, and Debian's Chromium driven by
+Playwright (no browser download). Journeys check every page they visit with axe-core (a11y.py)."""
 
+import json
 import os
 import shutil
 import socket
@@ -76,16 +78,40 @@ class LiveServer:
     mailbox: Mailbox
 
 
+SECRET_KEY = "browser-test-secret"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo (database and stored files) seeded once per run; every module's server gets a fresh copy."""
+    template = tmp_path_factory.mktemp("demo-template")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{template / 'demo.db'}",
+        "SECRET_KEY": SECRET_KEY,
+        "STORAGE_DIR": str(template / "storage"),
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+    )
+    return template
+
+
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox, int]) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: Path, mailbox: tuple[Mailbox, int]
+) -> Iterator[LiveServer]:
     box, smtp_port = mailbox
     workdir = tmp_path_factory.mktemp("live")
+    shutil.copy2(demo_template / "demo.db", workdir / "demo.db")
+    shutil.copytree(demo_template / "storage", workdir / "storage")
     database_url = f"sqlite:///{workdir / 'demo.db'}"
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "browser-test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "STORAGE_DIR": str(workdir / "storage"),
         "BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_HOST": "127.0.0.1",
@@ -93,9 +119,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Mailbox
         "LOGIN_MAX_FAILURES": "50",
     }
     env.pop("TEST_DATABASE_URL", None)
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
-    )
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -136,6 +159,18 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def axe_report() -> Iterator[None]:
+    """After the run: every page state axe checked, and any non-blocking (moderate/minor) findings."""
+    from tests.browser.a11y import AXE_VERSION, CHECKED
+
+    yield
+    if CHECKED:
+        RESULTS.mkdir(exist_ok=True)
+        report = {"axe_core": AXE_VERSION, "checked": CHECKED}
+        (RESULTS / "axe-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def screenshot(page: object, name: str) -> None:

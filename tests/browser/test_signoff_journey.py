@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import create_engine, text
 
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import LiveServer, screenshot
 
 DEMO_PASSWORD = "demo-jobcoach-2026"
@@ -11,9 +12,10 @@ DEMO_PASSWORD = "demo-jobcoach-2026"
 
 def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     # The student invites her praktijkbegeleider from her portfolio page.
-    desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     page = desktop.new_page()
     page.goto(f"{live_server.base}/login")
+    assert_accessible(page, "login")
     page.fill("#email", "lotte@demo.jobcoach.nl")
     page.fill("#password", DEMO_PASSWORD)
     page.click("main button[type=submit]")
@@ -22,8 +24,10 @@ def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server
     page.fill("input[name=naam]", "Kees Werkvloer")
     page.fill("input[name=email]", "kees@bakkerij.example")
     page.fill("input[name=functie]", "Chef bakkerij")
+    assert_accessible(page, "portfolio, invitation form open")
     page.click("form.invite-form button[type=submit]")
     page.wait_for_load_state()
+    assert_accessible(page, "portfolio, invitation sent")
     desktop.close()
 
     # The invitation arrives over SMTP with a personal link.
@@ -33,10 +37,13 @@ def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server
     link = re.search(r"(http://127\.0\.0\.1:\d+/link/[A-Za-z0-9_-]+)", body)
     assert link, body
 
-    phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True, reduced_motion="reduce"
+    )
     tab = phone.new_page()
     tab.goto(link.group(1))
     assert tab.locator("h1").inner_text() == "Welkom"
+    assert_accessible(tab, "link: welcome (phone)")
     # Nothing overflows sideways on a 375 px screen.
     assert tab.evaluate("document.documentElement.scrollWidth") <= 375
     tab.fill("#functie", "Chef bakkerij")
@@ -45,12 +52,16 @@ def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server
     assert tab.evaluate("document.documentElement.scrollWidth") <= 375
     waiting = tab.locator(".pending-item").count()
     assert waiting >= 3
-    for _ in range(3):
+    assert_accessible(tab, "link: pending list (phone)")
+    for number in range(3):
         tab.locator(".pending-item a").first.click()
         tab.wait_for_selector(".decision-form")
+        if number == 0:
+            assert_accessible(tab, "link: review (phone)")
         tab.check("input[value=afgetekend]")
         tab.click(".decision-form button[type=submit]")
         tab.wait_for_selector("text=Uw besluit is vastgelegd.")
+    assert_accessible(tab, "link: pending list after decisions (phone)")
     screenshot(tab, "supervisor-link-phone")
     assert tab.locator(".pending-item").count() == waiting - 3
     phone.close()

@@ -1,0 +1,87 @@
+"""Accessibility checks with axe-core, vendored for the tests only (tests/browser/vendor, never served to users).
+
+The script goes in through Playwright's `page.evaluate` (the DevTools protocol), so the app's CSP
+(`script-src 'self'`) stays switched on in the browser and the journeys still prove the pages work under it.
+"""
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+AXE_VERSION = "4.10.3"
+AXE_FILE = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+_CSRF = re.compile(r"(csrf_token=)[^&]+")
+
+# Every page (state) checked in this test run, with the violations that did not fail it (moderate, minor):
+# conftest writes them to test-results/axe-report.json, so a reviewer can see what was covered and what is left.
+CHECKED: list[dict[str, Any]] = []
+
+
+@cache
+def _axe_source() -> str:
+    return AXE_FILE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe (WCAG 2.0/2.1 A and AA rules) on the page as it is now; return its violations."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+        assert page.evaluate("window.axe.version") == AXE_VERSION
+    result = page.evaluate(
+        """async (tags) => {
+            const options = {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']};
+            const r = await window.axe.run(document, options);
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, impact: n.impact, summary: n.failureSummary})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return list(result)
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"][:10]:
+            summary = " ".join((node.get("summary") or "").split())
+            lines.append(f"    {json.dumps(node['target'])}: {summary[:300]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    … and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+def _scheme(page: Any) -> str:
+    return "dark" if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") else "light"
+
+
+def assert_accessible(page: Any, label: str = "", *, both_schemes: bool = True) -> None:
+    """Fail on any serious or critical WCAG 2.1 A/AA violation on the current page (state).
+
+    Pico follows the operating system's light or dark mode, so the page is checked in both (unless told not to).
+    The page is left in its own colour scheme but with reduced motion switched on (and it stays on): Pico's colour
+    transitions would otherwise make a check right after a switch, a hover or a click read colours halfway."""
+    page.wait_for_load_state()
+    original = _scheme(page)
+    url = _CSRF.sub(r"\1…", page.url)  # a CSRF token in a form's action URL is not worth keeping in a report
+    where = f"{label} {url}".strip()
+    failures: list[str] = []
+    try:
+        for scheme in [original, *(["light" if original == "dark" else "dark"] if both_schemes else [])]:
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            found = axe_violations(page)
+            blocking = [v for v in found if v["impact"] in BLOCKING]
+            CHECKED.append(
+                {"page": where, "scheme": scheme, "other_violations": [v for v in found if v not in blocking]}
+            )
+            if blocking:
+                failures.append(f"[{scheme} mode]\n{format_violations(blocking)}")
+    finally:
+        page.emulate_media(color_scheme=original, reduced_motion="reduce")
+    assert not failures, f"axe-core {AXE_VERSION}: accessibility violations on {where}:\n" + "\n".join(failures)
