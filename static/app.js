@@ -28,6 +28,14 @@
       input.setCustomValidity("");
     }
   });
+  // After HTMX replaces the main content (a decision, a submission), put keyboard and screen-reader focus on it,
+  // so the next Tab does not start again at the top of the page and the new notice is read.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "inhoud") {
+      target.focus({ preventScroll: true });
+    }
+  });
   // Drag and drop onto the drop zone puts the files in its file input.
   ["dragenter", "dragover"].forEach(function (type) {
     document.addEventListener(type, function (event) {
