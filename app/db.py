@@ -2,12 +2,15 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
+
+from app.errors import InvalidInput
 
 # Deterministic constraint names keep Alembic diffs stable on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
@@ -17,6 +20,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Row ids are INTEGER columns: a larger number in a URL matches nothing, and SQLite cannot even bind it (a 500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def utcnow() -> datetime:
@@ -64,6 +71,10 @@ def get_db(request: Request) -> Iterator[Session]:
             session.commit()
             if session.info.pop("mail_queued", False):
                 request.state.mail_queued = True  # the middleware delivers after the response
+        except DataError as exc:
+            # Input the database cannot hold (in PostgreSQL: a NUL character in text): the request's fault, not a 500.
+            session.rollback()
+            raise InvalidInput() from exc
         except BaseException:
             session.rollback()
             raise

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from app.i18n import N_
 
 
@@ -44,3 +46,31 @@ class InvalidInput(DomainError):
 class TooManyRequests(DomainError):
     status_code = 429
     default_message = N_("Te veel pogingen. Probeer het later opnieuw.")
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of every /api/v1 error (app.main's handlers): a message and, where useful, the details
+    (a list of problems, or for a bewijsstuk's form the message per field)."""
+
+    detail: str
+    errors: list[str] | dict[str, str]
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, all with ErrorBody."""
+    return {status: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses}
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not signed in",
+    403: "Refused (missing or wrong CSRF token, or not allowed)",
+    404: "Not found, or not visible to the signed-in user",
+    409: "Conflict with the current state",
+    413: "Upload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+}
+
+# What any /api/v1 route can answer: sign-in, CSRF and scope are checked for every one, and input is validated.
+ERROR_RESPONSES = error_responses(401, 403, 404, 422)

@@ -12,11 +12,12 @@ from app.accounts.service import Actor
 from app.assessment import service
 from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
+from app.errors import ERROR_RESPONSES, error_responses
 from app.framework.routes import registry_of
 from app.readiness import service as readiness
 from app.web import require, settings_of
 
-router = APIRouter(tags=["beoordeling"])
+router = APIRouter(tags=["beoordeling"], responses=ERROR_RESPONSES)
 
 
 @router.get("/students/{student_id}/readiness")
@@ -58,7 +59,9 @@ class ScoreRequest(BaseModel):
     feedback: str = Field(max_length=20_000)
 
 
-@router.post("/students/{student_id}/eindtermen/{code}/assessments", status_code=201)
+@router.post(
+    "/students/{student_id}/eindtermen/{code}/assessments", status_code=201, responses=error_responses(400, 409)
+)
 def score(
     request: Request,
     code: str,

@@ -11,9 +11,11 @@ from app.cohorts import overview, service
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope, frameworks_of, overview_filters
 from app.db import DB
+from app.errors import ERROR_RESPONSES
+from app.evidence.models import SlotStatus
 from app.web import require
 
-router = APIRouter(tags=["cohorten"])
+router = APIRouter(tags=["cohorten"], responses=ERROR_RESPONSES)
 
 
 def _cohort_json(cohort: Cohort) -> dict[str, Any]:
@@ -56,7 +58,20 @@ def cohort(db: Session = DB, cohort: Cohort = Depends(cohort_in_scope(Permission
     }
 
 
-@router.get("/cohorts/{cohort_id}/progress")
+# The overview's filters, read from the query by overview_filters (shared with the page); nonsense is ignored.
+FILTER_PARAMETERS: dict[str, Any] = {
+    "parameters": [
+        {"name": "praktijkbegeleider", "in": "query", "schema": {"type": "integer"}},
+        {"name": "beoordelaar", "in": "query", "schema": {"type": "integer"}},
+        {"name": "werkplek", "in": "query", "schema": {"type": "string"}},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": [s.value for s in SlotStatus]}},
+        {"name": "zoek", "in": "query", "schema": {"type": "string"}, "description": "Naam of studentnummer."},
+        {"name": "sorteer", "in": "query", "schema": {"type": "string", "enum": list(overview.SORTS)}},
+    ]
+}
+
+
+@router.get("/cohorts/{cohort_id}/progress", openapi_extra=FILTER_PARAMETERS)
 def cohort_progress(
     request: Request,
     page: int = 1,

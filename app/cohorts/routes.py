@@ -14,7 +14,7 @@ from app.accounts.service import Actor
 from app.cohorts import chart, export, service
 from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort
-from app.db import DB
+from app.db import DB, RowId
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import SlotStatus
@@ -33,7 +33,7 @@ def frameworks_of(request: Request) -> FrameworkRegistry:
 def cohort_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: load the cohort *and* check the actor coordinates its programme."""
 
-    def dependency(cohort_id: int, db: Session = DB, actor: Actor = Depends(require(permission))) -> Cohort:
+    def dependency(cohort_id: RowId, db: Session = DB, actor: Actor = Depends(require(permission))) -> Cohort:
         return service.visible_cohort(db, actor=actor, cohort_id=cohort_id)
 
     return dependency

@@ -10,9 +10,10 @@ from app.accounts.permissions import Permission
 from app.dashboard import service
 from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
+from app.errors import ERROR_RESPONSES
 from app.framework.routes import registry_of
 
-router = APIRouter(tags=["portfolio"])
+router = APIRouter(tags=["portfolio"], responses=ERROR_RESPONSES)
 
 
 @router.get("/students/{student_id}/portfolio")

@@ -9,7 +9,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service as cohorts
 from app.dashboard import service
-from app.db import DB
+from app.db import DB, RowId
 from app.framework.routes import registry_of
 from app.web import render, require
 
@@ -19,7 +19,7 @@ router = APIRouter()
 def student_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: load the student *and* check this actor may see them (else 404)."""
 
-    def dependency(student_id: int, db: Session = DB, actor: Actor = Depends(require(permission))) -> User:
+    def dependency(student_id: RowId, db: Session = DB, actor: Actor = Depends(require(permission))) -> User:
         return cohorts.visible_student(db, actor=actor, student_id=student_id)
 
     return dependency

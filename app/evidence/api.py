@@ -11,13 +11,14 @@ from starlette.requests import ClientDisconnect
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import DB, as_utc
+from app.errors import ERROR_RESPONSES, error_responses
 from app.evidence import service
 from app.evidence.models import Blob, Evidence, Submission
 from app.evidence.routes import blob_in_scope, evidence_in_scope, file_response, save_from_request, storage_of
 from app.framework.routes import registry_of
 from app.web import require
 
-router = APIRouter(tags=["bewijs"])
+router = APIRouter(tags=["bewijs"], responses=ERROR_RESPONSES)
 
 MULTIPART_BODY: dict[str, Any] = {
     "requestBody": {
@@ -43,6 +44,13 @@ MULTIPART_BODY: dict[str, Any] = {
             }
         },
     }
+}
+# Malformed or refused uploads, and a portfolio that is sealed or a slot that changed meanwhile.
+UPLOAD_ERRORS = error_responses(400, 409, 413, 415)
+
+# A file answers with its own content type (PDF, image, office document...).
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}
 }
 
 
@@ -94,7 +102,7 @@ async def _save_json(request: Request, db: Session, actor: Actor, evidence: Evid
     return JSONResponse(evidence_json(db, saved, True), status_code=201 if evidence is None else 200)
 
 
-@router.post("/evidence", status_code=201, openapi_extra=MULTIPART_BODY)
+@router.post("/evidence", status_code=201, openapi_extra=MULTIPART_BODY, responses=UPLOAD_ERRORS)
 async def create_evidence(
     request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
@@ -102,7 +110,7 @@ async def create_evidence(
     return await _save_json(request, db, actor, None)
 
 
-@router.post("/evidence/{evidence_id}/versions", openapi_extra=MULTIPART_BODY)
+@router.post("/evidence/{evidence_id}/versions", openapi_extra=MULTIPART_BODY, responses=UPLOAD_ERRORS)
 async def revise_evidence(
     request: Request,
     db: Session = DB,
@@ -139,7 +147,7 @@ def submission_json(s: Submission) -> dict[str, Any]:
     }
 
 
-@router.post("/submissions", status_code=201)
+@router.post("/submissions", status_code=201, responses=error_responses(400, 409))
 def submit(
     request: Request,
     body: SubmissionRequest,
@@ -158,6 +166,6 @@ def submit(
     return {"items": [submission_json(s) for s in made]}
 
 
-@router.get("/files/{blob_id}")
+@router.get("/files/{blob_id}", response_class=Response, responses=FILE_RESPONSE)
 def download(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
     return file_response(storage_of(request), blob, inline=False)

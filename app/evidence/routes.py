@@ -15,7 +15,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service as assessment_service
 from app.dashboard.routes import own_portfolio, student_in_scope
-from app.db import DB
+from app.db import DB, RowId
 from app.errors import NotFound
 from app.evidence import service
 from app.evidence.filetypes import content_disposition
@@ -48,7 +48,7 @@ def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     """Dependency: the evidence item and whether drafts show; 404 unless owner or staff who may see it."""
 
     def dependency(
-        evidence_id: int, db: Session = DB, actor: Actor = Depends(require(permission))
+        evidence_id: RowId, db: Session = DB, actor: Actor = Depends(require(permission))
     ) -> tuple[Evidence, bool]:
         evidence, own = service.visible_evidence(db, actor=actor, evidence_id=evidence_id)
         if permission is Permission.evidence_write and not own:
@@ -58,7 +58,7 @@ def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
     return dependency
 
 
-def blob_in_scope(blob_id: int, db: Session = DB, actor: Actor = Depends(require(Permission.student_view))) -> Blob:
+def blob_in_scope(blob_id: RowId, db: Session = DB, actor: Actor = Depends(require(Permission.student_view))) -> Blob:
     return service.visible_blob(db, actor=actor, blob_id=blob_id)
 
 
@@ -166,7 +166,7 @@ async def _read_form(request: Request) -> tuple[service.EvidenceInput, list[Spoo
         links=[line.strip() for line in one("links").splitlines() if line.strip()],
         privacy_confirmed=one("privacy") == "ja",
         eindtermen={code: one(f"onderbouwing_{code}") for code in codes},
-        keep_blob_ids=[int(v) for v in fields.get("keep_file", []) if v.isdecimal()],
+        keep_blob_ids=[int(v) for v in fields.get("keep_file", []) if v.isdecimal() and len(v) < 10],
     )
     return data, files
 

@@ -5,12 +5,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from app.accounts.permissions import Permission
-from app.errors import NotFound
+from app.errors import ERROR_RESPONSES, NotFound
 from app.framework import service
 from app.framework.routes import registry_of
 from app.web import require
 
-router = APIRouter(tags=["eindtermenkader"], dependencies=[])
+router = APIRouter(tags=["eindtermenkader"], dependencies=[], responses=ERROR_RESPONSES)
 
 
 @router.get("/frameworks", dependencies=[Depends(require(Permission.framework_view))])

@@ -10,13 +10,58 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.dashboard.routes import student_in_scope
-from app.db import DB, as_utc
+from app.db import DB, RowId, as_utc
+from app.errors import ERROR_RESPONSES, error_responses
 from app.framework.routes import registry_of
 from app.signoff import service
 from app.signoff.models import SignOff
 from app.web import require, settings_of
 
-router = APIRouter(tags=["aftekening"])
+router = APIRouter(tags=["aftekening"], responses=ERROR_RESPONSES)
+
+
+class DecidedBy(BaseModel):
+    name: str
+    email: str
+    function: str | None
+
+
+class SignOffOut(BaseModel):
+    id: int
+    submission_id: int
+    decision: str
+    comment: str
+    decided_at: str
+    decided_by: DecidedBy
+    via_link: bool
+
+
+class PendingStudent(BaseModel):
+    id: int
+    name: str
+
+
+class PendingItem(BaseModel):
+    submission_id: int
+    student: PendingStudent
+    eindterm: str
+    submitted_at: str
+    waiting_days: int
+
+
+class PendingList(BaseModel):
+    items: list[PendingItem]
+
+
+class HistoryItem(BaseModel):
+    submission_id: int
+    submitted_at: str
+    version_ids: list[int]
+    decision: SignOffOut | None
+
+
+class History(BaseModel):
+    items: list[HistoryItem]
 
 
 def sign_off_json(s: SignOff) -> dict[str, Any]:
@@ -31,7 +76,7 @@ def sign_off_json(s: SignOff) -> dict[str, Any]:
     }
 
 
-@router.get("/signoff/pending")
+@router.get("/signoff/pending", response_model=PendingList)
 def pending(request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> dict[str, Any]:
     items = service.pending_for(db, supervisor_id=actor.id, registry=registry_of(request))
     return {
@@ -53,10 +98,15 @@ class DecisionRequest(BaseModel):
     comment: str = Field(default="", max_length=4000)
 
 
-@router.post("/submissions/{submission_id}/decision", status_code=201)
+@router.post(
+    "/submissions/{submission_id}/decision",
+    status_code=201,
+    response_model=SignOffOut,
+    responses=error_responses(400, 409),
+)
 def decide(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     body: DecisionRequest,
     db: Session = DB,
     actor: Actor = Depends(require(Permission.signoff)),
@@ -72,7 +122,7 @@ def decide(
     return sign_off_json(made)
 
 
-@router.get("/students/{student_id}/eindtermen/{code}/history")
+@router.get("/students/{student_id}/eindtermen/{code}/history", response_model=History)
 def history(
     code: str, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> dict[str, Any]:
