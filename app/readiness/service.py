@@ -170,6 +170,40 @@ def _framework_of(session: Session, *, student: User, registry: FrameworkRegistr
     return framework
 
 
+def _record(
+    session: Session,
+    *,
+    kind: str,
+    action: str,
+    actor: Actor,
+    student: User,
+    framework: Framework,
+    decision_id: int | None = None,
+    reason: str = "",
+) -> ReadinessEvent:
+    """One append-only readiness event, with its audit row."""
+    event = ReadinessEvent(
+        student_id=student.id or 0,
+        kind=kind,
+        framework_id=framework.id,
+        framework_version=framework.version,
+        decision_id=decision_id,
+        actor_id=actor.id,
+        reason=reason,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action=action,
+        object_type="student",
+        object_id=student.id,
+        data={"framework": framework.key, "decision_id": decision_id},
+    )
+    return event
+
+
 def record_decision(session: Session, *, actor: Actor, student: User, registry: FrameworkRegistry) -> ReadinessEvent:
     framework, verdict = readiness_of(session, student=student, registry=registry)
     decision, _ = seal.state(session, student_id=student.id or 0)
@@ -180,24 +214,9 @@ def record_decision(session: Session, *, actor: Actor, student: User, registry: 
             N_("Nog niet aan alle eisen voldaan: er is geen besluit vastgelegd."),
             details=[f"{m.code}: {m.text}" for m in verdict.missing[:20]],
         )
-    event = ReadinessEvent(
-        student_id=student.id or 0,
-        kind="besluit",
-        framework_id=framework.id,
-        framework_version=framework.version,
-        actor_id=actor.id,
+    return _record(
+        session, kind="besluit", action="readiness.decided", actor=actor, student=student, framework=framework
     )
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="readiness.decided",
-        object_type="student",
-        object_id=student.id,
-        data={"framework": framework.key},
-    )
-    return event
 
 
 def confirm_decision(session: Session, *, actor: Actor, student: User, registry: FrameworkRegistry) -> ReadinessEvent:
@@ -210,25 +229,15 @@ def confirm_decision(session: Session, *, actor: Actor, student: User, registry:
     framework, verdict = readiness_of(session, student=student, registry=registry)
     if not verdict.ready:
         raise InvalidInput(N_("Het portfolio voldoet intussen niet meer aan alle eisen."))
-    event = ReadinessEvent(
-        student_id=student.id or 0,
-        kind="bevestiging",
-        framework_id=framework.id,
-        framework_version=framework.version,
-        decision_id=decision.id,
-        actor_id=actor.id,
-    )
-    session.add(event)
-    session.flush()
-    audit.record(
+    return _record(
         session,
-        actor_id=actor.id,
+        kind="bevestiging",
         action="readiness.confirmed",
-        object_type="student",
-        object_id=student.id,
-        data={"decision_id": decision.id},
+        actor=actor,
+        student=student,
+        framework=framework,
+        decision_id=decision.id,
     )
-    return event
 
 
 def reopen(
@@ -241,26 +250,16 @@ def reopen(
     if decision is None:
         raise Conflict(N_("Dit portfolio is niet verzegeld en wacht niet op bevestiging."))
     framework = _framework_of(session, student=student, registry=registry)
-    event = ReadinessEvent(
-        student_id=student.id or 0,
+    return _record(
+        session,
         kind="heropening",
-        framework_id=framework.id,
-        framework_version=framework.version,
+        action="readiness.reopened",
+        actor=actor,
+        student=student,
+        framework=framework,
         decision_id=decision.id,
-        actor_id=actor.id,
         reason=reason,
     )
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="readiness.reopened",
-        object_type="student",
-        object_id=student.id,
-        data={"decision_id": decision.id},
-    )
-    return event
 
 
 def decision_history(session: Session, *, student_id: int) -> list[tuple[ReadinessEvent, User]]:
