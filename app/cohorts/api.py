@@ -9,7 +9,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import overview, service
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope, frameworks_of, overview_filters
+from app.cohorts.routes import cohort_in_scope, cohort_view, overview_filters
 from app.db import DB
 from app.errors import ERROR_RESPONSES
 from app.evidence.models import SlotStatus
@@ -82,8 +82,7 @@ def cohort_progress(
     """The overview as JSON, paged: per student the status of every eindterm and the number met."""
     size = min(max(size, 1), 500)
     page = max(page, 1)
-    framework = service.framework_of(frameworks_of(request), cohort)
-    view = overview.overview(db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False)
+    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
     rows = view.rows[(page - 1) * size : page * size]
     return {
         "cohort": _cohort_json(cohort),
@@ -94,7 +93,7 @@ def cohort_progress(
             {
                 "student": {"id": r.student.id, "name": r.student.name, "student_number": r.student.student_number},
                 "met": r.met,
-                "total": len(framework.eindtermen),
+                "total": len(view.framework.eindtermen),
                 "statuses": r.statuses,
             }
             for r in rows

@@ -118,11 +118,19 @@ def _with_assigned(staff: list[User], assigned: list[User | None]) -> list[User]
     return sorted([*staff, *extra.values()], key=lambda u: u.name.lower())
 
 
+def _staff_choices(db: Session, members: list[service.Member]) -> dict[str, list[User]]:
+    """The dropdowns of a member row: active staff plus whoever these rows already have assigned."""
+    return {
+        "supervisors": _with_assigned(
+            service.staff_with_role(db, role=Role.praktijkbegeleider), [m.supervisor for m in members]
+        ),
+        "assessors": _with_assigned(service.staff_with_role(db, role=Role.beoordelaar), [m.assessor for m in members]),
+    }
+
+
 def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
     framework = service.framework_of(frameworks_of(request), cohort)
     members = service.cohort_members(db, cohort_id=cohort.id or 0)
-    supervisors = service.staff_with_role(db, role=Role.praktijkbegeleider)
-    assessors = service.staff_with_role(db, role=Role.beoordelaar)
     return render(
         request,
         "cohorts/detail.html",
@@ -130,8 +138,7 @@ def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 20
             "cohort": cohort,
             "framework": framework,
             "members": members,
-            "supervisors": _with_assigned(supervisors, [m.supervisor for m in members]),
-            "assessors": _with_assigned(assessors, [m.assessor for m in members]),
+            **_staff_choices(db, members),
             "not_possible": signoff_service.not_possible_in_cohort(db, cohort_id=cohort.id or 0),
             **extra,
         },
@@ -195,18 +202,10 @@ def assign_guidance(
     if is_htmx(request):
         # HTMX swaps just this student's row, with a "saved" note.
         member = next(m for m in service.cohort_members(db, cohort_id=cohort.id or 0) if m.student.id == student_id)
-        supervisors = service.staff_with_role(db, role=Role.praktijkbegeleider)
-        assessors = service.staff_with_role(db, role=Role.beoordelaar)
         return render(
             request,
             "cohorts/_member_row.html",
-            {
-                "m": member,
-                "cohort": cohort,
-                "saved": True,
-                "supervisors": _with_assigned(supervisors, [member.supervisor]),
-                "assessors": _with_assigned(assessors, [member.assessor]),
-            },
+            {"m": member, "cohort": cohort, "saved": True, **_staff_choices(db, [member])},
         )
     return redirect(f"/cohorten/{cohort.id}")
 
@@ -235,6 +234,14 @@ def overview_filters(request: Request) -> overview_service.Filters:
     )
 
 
+def cohort_view(
+    request: Request, db: Session, cohort: Cohort, *, filters: overview_service.Filters, paginate: bool = True
+) -> overview_service.Overview:
+    """The overview of a cohort in its own framework version (page, exports, bottlenecks and API share it)."""
+    framework = service.framework_of(frameworks_of(request), cohort)
+    return overview_service.overview(db, cohort=cohort, framework=framework, filters=filters, paginate=paginate)
+
+
 @router.get("/cohorten/{cohort_id}/overzicht")
 def cohort_overview(
     request: Request,
@@ -242,8 +249,7 @@ def cohort_overview(
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
     filters = overview_filters(request)
-    framework = service.framework_of(frameworks_of(request), cohort)
-    view = overview_service.overview(db, cohort=cohort, framework=framework, filters=filters)
+    view = cohort_view(request, db, cohort, filters=filters)
     return render(
         request,
         "cohorts/overview.html",
@@ -262,10 +268,7 @@ def cohort_overview_csv(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    framework = service.framework_of(frameworks_of(request), cohort)
-    view = overview_service.overview(
-        db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False
-    )
+    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
     headers = {"Content-Disposition": content_disposition(f"{cohort.name}.csv")}
     return StreamingResponse(export.csv_chunks(view), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -277,10 +280,7 @@ def cohort_overview_xlsx(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    framework = service.framework_of(frameworks_of(request), cohort)
-    view = overview_service.overview(
-        db, cohort=cohort, framework=framework, filters=overview_filters(request), paginate=False
-    )
+    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
     path = export.xlsx_file(view)
     background.add_task(path.unlink, missing_ok=True)
     return FileResponse(
@@ -296,10 +296,7 @@ def cohort_bottlenecks(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    framework = service.framework_of(frameworks_of(request), cohort)
-    view = overview_service.overview(
-        db, cohort=cohort, framework=framework, filters=overview_service.Filters(), paginate=False
-    )
+    view = cohort_view(request, db, cohort, filters=overview_service.Filters(), paginate=False)
     weeks = overview_service.weekly_progress(db, cohort=cohort)
     return render(
         request,
@@ -308,7 +305,7 @@ def cohort_bottlenecks(
             "view": view,
             "b": overview_service.bottlenecks(db, view=view),
             "chart": chart.progress_chart(
-                weeks, total=view.total_students * len(framework.eindtermen), planned_end=cohort.planned_end_date
+                weeks, total=view.total_students * len(view.framework.eindtermen), planned_end=cohort.planned_end_date
             ),
         },
     )
