@@ -350,17 +350,18 @@ def test_same_id_and_version_twice_is_rejected(tmp_path: Path, shipped_data: dic
 
 def test_other_kinds_are_skipped(tmp_path: Path, shipped_data: dict[str, Any]) -> None:
     write_yaml(tmp_path / "kader.yaml", {"kind": "eindtermenkader", **shipped_data})
-    profiel = write_yaml(tmp_path / "profiel.yaml", {"kind": "beroepsprofiel", "id": "jobcoach", "rollen": []})
+    # A beroepsprofiel is loaded beside the frameworks (tests/test_beroepsprofiel.py); unknown kinds are skipped.
+    notitie = write_yaml(tmp_path / "notitie.yaml", {"kind": "notitie", "id": "jobcoach", "rollen": []})
     registry = load_frameworks(tmp_path)
     assert [fw.key for fw in registry.all()] == ["bvjn-eindtermen@2012"]
-    with pytest.raises(FrameworkError, match="beroepsprofiel"):
-        load_framework_file(profiel)
+    with pytest.raises(FrameworkError, match="notitie"):
+        load_framework_file(notitie)
 
 
 def test_directory_without_frameworks_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FrameworkError, match="geen eindtermenkader"):
         load_frameworks(tmp_path)
-    write_yaml(tmp_path / "profiel.yaml", {"kind": "beroepsprofiel"})
+    write_yaml(tmp_path / "notitie.yaml", {"kind": "notitie"})
     (tmp_path / "notities.txt").write_text("geen yaml", encoding="utf-8")
     with pytest.raises(FrameworkError, match="geen eindtermenkader"):
         load_frameworks(tmp_path)

@@ -1,10 +1,11 @@
 """Load eindtermenkader files from a directory and look them up by id and version.
 
 Each `*.yaml` / `*.yml` file in the directory holds one framework version. A file whose top-level
-`kind` is absent or ``eindtermenkader`` is a framework; files of any other kind (a later
-``beroepsprofiel``, for instance) share the folder and are skipped here. A broken framework file
-stops loading with a `FrameworkError` naming the file and the field, so a bad edit is caught at
-start-up instead of surfacing as a half-rendered portfolio.
+`kind` is absent or ``eindtermenkader`` is a framework; a file with ``kind: beroepsprofiel`` is a
+beroepsprofiel (register requirements, competences, methods) and is loaded and validated too; files of
+any other kind share the folder and are skipped here. A broken file stops loading with a
+`FrameworkError` naming the file and the field, so a bad edit is caught at start-up instead of
+surfacing as a half-rendered portfolio.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.framework.beroepsprofiel import BEROEPSPROFIEL_KIND, Beroepsprofiel
 from app.framework.schema import FRAMEWORK_KIND, Framework
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,22 @@ def _parse(path: Path, data: dict[str, Any]) -> Framework:
         raise FrameworkError(_format_validation_error(path, exc)) from exc
 
 
+def _parse_beroepsprofiel(path: Path, data: dict[str, Any]) -> Beroepsprofiel:
+    try:
+        return Beroepsprofiel.model_validate(data)
+    except ValidationError as exc:
+        raise FrameworkError(_format_validation_error(path, exc)) from exc
+
+
+def load_beroepsprofiel_file(path: Path) -> Beroepsprofiel:
+    """Load and validate one beroepsprofiel file; any other `kind` is an error here."""
+    data = _read_yaml(path)
+    kind = _kind(path, data)
+    if kind != BEROEPSPROFIEL_KIND:
+        raise FrameworkError(f"{path}: kind: {kind!r} is geen {BEROEPSPROFIEL_KIND}")
+    return _parse_beroepsprofiel(path, data)
+
+
 def load_framework_file(path: Path) -> Framework:
     """Load and validate one framework file; any other `kind` is an error here."""
     data = _read_yaml(path)
@@ -99,15 +117,39 @@ def _sort_key(framework: Framework) -> tuple[str, tuple[tuple[int, int | str], .
 
 
 class FrameworkRegistry:
-    """All loaded framework versions, keyed by (id, version). Immutable after construction."""
+    """All loaded framework versions, keyed by (id, version), and the beroepsprofielen beside them.
 
-    def __init__(self, frameworks: Iterable[Framework]) -> None:
+    Immutable after construction."""
+
+    def __init__(self, frameworks: Iterable[Framework], beroepsprofielen: Iterable[Beroepsprofiel] = ()) -> None:
         self._by_key: dict[tuple[str, str], Framework] = {}
         for framework in frameworks:
             key = (framework.id, framework.version)
             if key in self._by_key:
                 raise FrameworkError(f"dubbel kader {framework.key}")
             self._by_key[key] = framework
+        self._profiles: dict[tuple[str, str], Beroepsprofiel] = {}
+        for profile in beroepsprofielen:
+            key = (profile.id, profile.version)
+            if key in self._profiles:
+                raise FrameworkError(f"dubbel beroepsprofiel {profile.key}")
+            self._profiles[key] = profile
+
+    def beroepsprofielen(self) -> list[Beroepsprofiel]:
+        """Every beroepsprofiel version, sorted by id, then version (oldest first)."""
+        return sorted(self._profiles.values(), key=lambda p: (p.id, version_key(p.version)))
+
+    def beroepsprofiel(self, profile_id: str | None = None) -> Beroepsprofiel:
+        """The newest version of a beroepsprofiel (of the only one, without an id); KeyError if none is loaded."""
+        profiles = [p for p in self.beroepsprofielen() if profile_id is None or p.id == profile_id]
+        if not profiles:
+            raise KeyError(
+                "geen beroepsprofiel geladen" if profile_id is None else f"geen beroepsprofiel {profile_id!r}"
+            )
+        ids = {p.id for p in profiles}
+        if len(ids) > 1:
+            raise KeyError(f"meerdere beroepsprofielen ({', '.join(sorted(ids))}): kies er een")
+        return profiles[-1]
 
     def get(self, framework_id: str, version: str) -> Framework:
         try:
@@ -148,10 +190,23 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
         raise FrameworkError(f"{directory}: map met eindtermenkaders bestaat niet")
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in YAML_SUFFIXES)
     frameworks: list[Framework] = []
+    profiles: list[Beroepsprofiel] = []
     origin: dict[tuple[str, str], Path] = {}
+    profile_origin: dict[tuple[str, str], Path] = {}
     for path in files:
         data = _read_yaml(path)
         kind = _kind(path, data)
+        if kind == BEROEPSPROFIEL_KIND:
+            profile = _parse_beroepsprofiel(path, data)
+            profile_key = (profile.id, profile.version)
+            if profile_key in profile_origin:
+                raise FrameworkError(
+                    f"{path}: beroepsprofiel {profile.key} staat ook in {profile_origin[profile_key]}; "
+                    "een nieuwe versie krijgt een nieuw versienummer"
+                )
+            profile_origin[profile_key] = path
+            profiles.append(profile)
+            continue
         if kind != FRAMEWORK_KIND:
             log.info("%s: kind %r overgeslagen (geen %s)", path, kind, FRAMEWORK_KIND)
             continue
@@ -166,4 +221,4 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
         frameworks.append(framework)
     if not frameworks:
         raise FrameworkError(f"{directory}: geen eindtermenkader gevonden (*.yaml / *.yml)")
-    return FrameworkRegistry(frameworks)
+    return FrameworkRegistry(frameworks, profiles)

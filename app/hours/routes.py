@@ -1,0 +1,231 @@
+"""Praktijkuren pages: the student's log, staff viewing a student, and the supervisor's week decisions.
+
+The supervisor decides in the same places as for evidence: `/aftekenen` when signed in and `/link/{token}` through
+a personal link (the sign-off portals); the pending weeks are shown on those pages.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.accounts.permissions import Permission
+from app.accounts.service import Actor
+from app.cohorts import service as cohorts
+from app.dashboard.routes import student_in_scope
+from app.db import DB, RowId
+from app.errors import NotFound
+from app.framework.routes import registry_of
+from app.framework.schema import Framework
+from app.hours import service
+from app.hours.models import HoursStatus
+from app.privacy.access import log_view
+from app.signoff import service as signoff
+from app.signoff.routes import Portal, _client_page, link_portal, signed_in_portal
+from app.web import public, redirect, render, require, settings_of
+
+router = APIRouter()
+
+
+def _framework(db: Session, request: Request, student_id: int) -> Framework | None:
+    enrolments = cohorts.enrolments_of_student(db, student_id=student_id)
+    if not enrolments:
+        return None
+    try:
+        return cohorts.framework_of(registry_of(request), enrolments[0][1])
+    except cohorts.FrameworkUnavailable:
+        return None
+
+
+def _page(
+    request: Request,
+    db: Session,
+    student: User,
+    *,
+    own: bool,
+    form: service.HoursInput | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    views = service.entries_of(db, student_id=student.id or 0)
+    weeks: dict[str, list[service.EntryView]] = {}
+    for view in views:
+        weeks.setdefault(view.week, []).append(view)
+    totals = service.totals_of(views)
+    context = {
+        "student": student,
+        "own": own,
+        "weeks": weeks,
+        "week_totals": {w.key: w for w in totals.weeks},
+        "totals": totals,
+        "statuses": HoursStatus,
+        "form": form or service.HoursInput(workplace=service.default_workplace(db, student_id=student.id or 0)),
+        "errors": errors or {},
+        "framework": _framework(db, request, student.id or 0) if own else None,
+        "fmt": service.format_hours,
+    }
+    return render(request, "hours/index.html", context, status_code=status_code)
+
+
+def _correction_form(db: Session, student_id: int, entry_id: int) -> service.HoursInput:
+    old = service.replaceable(db, student_id=student_id, entry_id=entry_id)
+    return service.HoursInput(
+        work_date=old.work_date.isoformat(),
+        hours=service.format_hours(old.hours),
+        activity=old.activity,
+        workplace=old.workplace,
+        eindtermen=list(old.eindterm_codes),
+        clients=", ".join(old.client_codes),
+        replaces_id=old.id,
+    )
+
+
+@router.get("/praktijkuren")
+def own_hours(
+    request: Request,
+    corrigeer: int | None = None,
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.hours_write)),
+) -> Response:
+    student = db.get(User, actor.id)
+    if student is None:
+        raise NotFound()
+    form = _correction_form(db, actor.id, corrigeer) if corrigeer else None
+    return _page(request, db, student, own=True, form=form)
+
+
+@router.post("/praktijkuren")
+async def log_hours(
+    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.hours_write))
+) -> Response:
+    raw = await request.form()
+    replaces = str(raw.get("vervangt", "")).strip()
+    data = service.HoursInput(
+        work_date=str(raw.get("datum", "")),
+        hours=str(raw.get("uren", "")),
+        activity=str(raw.get("activiteit", "")),
+        workplace=str(raw.get("werkplek", "")),
+        eindtermen=[str(v) for v in raw.getlist("eindtermen")],
+        clients=str(raw.get("clienten", "")),
+        replaces_id=int(replaces) if replaces.isdecimal() and len(replaces) < 10 else None,
+    )
+    try:
+        service.log_hours(db, student_id=actor.id, data=data, registry=registry_of(request))
+    except service.HoursFormErrors as exc:
+        db.rollback()
+        student = db.get(User, actor.id)
+        assert student is not None
+        return _page(request, db, student, own=True, form=data, errors=exc.errors, status_code=422)
+    return redirect("/praktijkuren", request)
+
+
+@router.post("/praktijkuren/week")
+def submit_week(
+    request: Request,
+    week: Annotated[str, Form()] = "",
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.hours_write)),
+) -> Response:
+    service.submit_week(db, student_id=actor.id, week=week, settings=settings_of(request))
+    return redirect("/praktijkuren", request)
+
+
+@router.post("/praktijkuren/{entry_id}/verwijderen")
+def remove_entry(
+    request: Request, entry_id: RowId, db: Session = DB, actor: Actor = Depends(require(Permission.hours_write))
+) -> Response:
+    service.remove_concept(db, student_id=actor.id, entry_id=entry_id)
+    return redirect("/praktijkuren", request)
+
+
+@router.get("/studenten/{student_id}/praktijkuren")
+def student_hours(
+    request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
+) -> Response:
+    log_view(request, db, student_id=student.id or 0, kind="uren")
+    return _page(request, db, student, own=False)
+
+
+# --- the praktijkbegeleider (signed in or through a link) -------------------------------------------------------
+
+
+def _approve(
+    request: Request, db: Session, portal: Portal, student: str, week: str, total: str, ids: str, confirm: str
+) -> Response:
+    if portal.link is not None and portal.link.confirmed_at is None:
+        return redirect(portal.base, request)
+    made = service.approve_week(
+        db,
+        decider=portal.decider,
+        student_id=int(student) if student.isdecimal() and len(student) < 10 else None,
+        week=week,
+        seen_total=total,
+        seen_ids=ids,
+        confirmed=confirm == "ja",
+    )
+    if portal.link is not None:
+        signoff.mark_used(db, link=portal.link)
+    request.state.notice = f"Week goedgekeurd: {len(made)} regel(s) praktijkuren."
+    return _client_page(request, db, portal)
+
+
+def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason: str) -> Response:
+    if portal.link is not None and portal.link.confirmed_at is None:
+        return redirect(portal.base, request)
+    service.return_entry(db, decider=portal.decider, entry_id=entry_id, comment=reason, settings=settings_of(request))
+    if portal.link is not None:
+        signoff.mark_used(db, link=portal.link)
+    request.state.notice = "De uren zijn teruggestuurd naar de student."
+    return _client_page(request, db, portal)
+
+
+@router.post("/aftekenen/uren/week")
+def approve_week(
+    request: Request,
+    student: Annotated[str, Form()] = "",
+    week: Annotated[str, Form()] = "",
+    totaal: Annotated[str, Form()] = "",
+    regels: Annotated[str, Form()] = "",
+    bevestig: Annotated[str, Form()] = "",
+    db: Session = DB,
+    portal: Portal = Depends(signed_in_portal),
+) -> Response:
+    return _approve(request, db, portal, student, week, totaal, regels, bevestig)
+
+
+@router.post("/aftekenen/uren/{entry_id}/terug")
+def return_entry(
+    request: Request,
+    entry_id: RowId,
+    toelichting: Annotated[str, Form()] = "",
+    db: Session = DB,
+    portal: Portal = Depends(signed_in_portal),
+) -> Response:
+    return _return(request, db, portal, entry_id, toelichting)
+
+
+@router.post("/link/{token}/uren/week", dependencies=[Depends(public)])
+def link_approve_week(
+    request: Request,
+    student: Annotated[str, Form()] = "",
+    week: Annotated[str, Form()] = "",
+    totaal: Annotated[str, Form()] = "",
+    regels: Annotated[str, Form()] = "",
+    bevestig: Annotated[str, Form()] = "",
+    db: Session = DB,
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    return _approve(request, db, portal, student, week, totaal, regels, bevestig)
+
+
+@router.post("/link/{token}/uren/{entry_id}/terug", dependencies=[Depends(public)])
+def link_return_entry(
+    request: Request,
+    entry_id: RowId,
+    toelichting: Annotated[str, Form()] = "",
+    db: Session = DB,
+    portal: Portal = Depends(link_portal),
+) -> Response:
+    return _return(request, db, portal, entry_id, toelichting)
