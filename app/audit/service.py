@@ -9,9 +9,14 @@ Every event commits to the previous event's hash, so editing, deleting or reorde
   next free rowid on SQLite), so ids ascend in chain order even with several app instances;
 * `at` is set explicitly, and the hash is computed over all fields (id included) *before* the INSERT;
 * the head is moved to the new event. The lock is held until the caller's transaction ends.
+
+The hash is an HMAC keyed with a key derived from SECRET_KEY ("audit-v2"): someone with write access to the
+database but not to the key cannot rewrite the chain end to end. Chains written before the key (plain SHA-256,
+"audit-v1") were re-hashed with the key by the migration `b9a1c0de0004` after checking them.
 """
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +29,31 @@ from app.db import as_utc, utcnow
 
 HEAD_ID = 1
 # Bumped if the canonical form ever changes; part of what is hashed so old and new rows cannot be confused.
-HASH_VERSION = "audit-v1"
+HASH_VERSION = "audit-v2"  # HMAC-SHA256 with the chain key; "audit-v1" was plain SHA-256 (see the migration)
+KEY_CONTEXT = b"jobcoach-portfolio audit chain v2"
+
+_chain_key: bytes | None = None
+
+
+def chain_key_for(secret_key: str) -> bytes:
+    """The chain's key, derived from SECRET_KEY (a separate key per purpose: not the CSRF key itself)."""
+    return hmac.new(secret_key.encode("utf-8"), KEY_CONTEXT, hashlib.sha256).digest()
+
+
+def configure(secret_key: str) -> None:
+    """Set the chain key for this process (the app factory does, from its settings)."""
+    global _chain_key
+    _chain_key = chain_key_for(secret_key)
+
+
+def chain_key() -> bytes:
+    """The configured key; without `configure` (command-line tools), the one from the environment's settings."""
+    if _chain_key is None:
+        from app.config import get_settings
+
+        configure(get_settings().secret_key)
+    assert _chain_key is not None
+    return _chain_key
 
 
 def canonical_at(at: datetime) -> str:
@@ -64,8 +93,9 @@ def canonical_hash(
     object_id: str | None,
     data: dict[str, Any],
 ) -> str:
-    """sha256 hex of the canonical form; used by the writer and by the verifier."""
-    return hashlib.sha256(
+    """HMAC-SHA256 hex of the canonical form, with the chain key; used by the writer and by the verifier."""
+    return hmac.new(
+        chain_key(),
         canonical_bytes(
             prev_hash=prev_hash,
             event_id=event_id,
@@ -75,7 +105,8 @@ def canonical_hash(
             object_type=object_type,
             object_id=object_id,
             data=data,
-        )
+        ),
+        hashlib.sha256,
     ).hexdigest()
 
 

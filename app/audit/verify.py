@@ -1,13 +1,16 @@
 """Checking the audit hash chain (`portfolio audit verify`)."""
 
+import hashlib
+import hmac
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.audit.models import AuditChainHead, AuditEvent
-from app.audit.service import HEAD_ID, canonical_hash
+from app.audit.service import HEAD_ID, canonical_at, canonical_hash, canonical_json
 
 BATCH = 1000
 
@@ -27,6 +30,22 @@ class ChainReport:
         if self.legacy:
             text += f" {self.legacy} oudere rijen van vóór de keten zijn overgeslagen."
         return text
+
+
+def unkeyed_hash(row: Any) -> str:
+    """The old, unkeyed form ("audit-v1", plain SHA-256): only to name what a bad row is, never accepted."""
+    fields = [
+        "audit-v1",
+        row.prev_hash,
+        row.id,
+        canonical_at(row.at),
+        row.actor_id,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.data,
+    ]
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
 def _head(session: Session) -> tuple[int | None, str]:
@@ -81,7 +100,13 @@ def verify_chain(session: Session) -> ChainReport:
             object_id=row.object_id,
             data=row.data,
         )
-        if content_hash != row.hash:
+        if not hmac.compare_digest(content_hash, row.hash):
+            if row.hash == unkeyed_hash(row):
+                return bad(
+                    event_id,
+                    f"Rij {event_id}: de hash is zonder de sleutel berekend (nagemaakt, of de rij is geschreven "
+                    "met een andere SECRET_KEY).",
+                )
             return bad(event_id, f"Rij {event_id}: de inhoud is gewijzigd (hash klopt niet).")
         if event_id == head_id:
             head_seen = True

@@ -119,12 +119,15 @@ def live_server(
         "LOGIN_MAX_FAILURES": "50",
     }
     env.pop("TEST_DATABASE_URL", None)
+    # The server's whole log (uvicorn's access log goes to stdout): checked for personal data and tokens below.
+    server_log = workdir / "server.log"
+    log_file = server_log.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -136,7 +139,7 @@ def live_server(
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+                raise RuntimeError(f"server did not start: {server_log.read_text(errors='replace')}")
             time.sleep(0.1)
         yield LiveServer(base=base, database_url=database_url, mailbox=box)
     finally:
@@ -145,6 +148,26 @@ def live_server(
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        log_file.close()
+    assert_no_secrets_in_log(server_log, workdir / "demo.db", box)
+
+
+def assert_no_secrets_in_log(log: Path, database: Path, box: Mailbox) -> None:
+    """Like tests/test_log_hygiene.py, for the real server: no name, e-mail, mailed token or 9-digit number."""
+    import re
+    import sqlite3
+
+    text = log.read_text(errors="replace")
+    with sqlite3.connect(database) as conn:
+        people = conn.execute("SELECT name, email FROM user_account").fetchall()
+    secrets = {value for row in people for value in row if value}
+    for message in box.messages:
+        body = message.get_payload(decode=True) if not message.is_multipart() else message.as_bytes()
+        found = re.findall(rb"/(?:link|wachtwoord-herstellen)/([A-Za-z0-9_-]{16,})", body or b"")
+        secrets |= {token.decode() for token in found}
+    leaks = sorted(value for value in secrets if value in text)
+    assert leaks == [], f"the server log ({log}) contains personal data or tokens: {leaks}"
+    assert re.findall(r"(?<![\w.:-])\d{9}(?![\w])", text) == [], f"a 9-digit number in the server log ({log})"
 
 
 @pytest.fixture(scope="module")
