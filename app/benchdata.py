@@ -77,8 +77,9 @@ DECISION_OF = {
     S.beoordeeld.value: Decision.afgetekend.value,
     S.niet_mogelijk.value: Decision.niet_mogelijk.value,
 }
-# Koppelingen per non-empty slot (mean 3.0) and eindtermen per bewijsstuk (mean 3.1).
-LINKS_PER_SLOT = ((1, 2, 3, 4, 5), (0.15, 0.20, 0.30, 0.20, 0.15))
+# Koppelingen (bewijsstukken) per non-empty slot: mean 3.75, so 3.0 per slot over all slots with 20% leeg;
+# eindtermen per bewijsstuk: mean 3.1.
+LINKS_PER_SLOT = ((1, 2, 3, 4, 5, 6), (0.06, 0.13, 0.25, 0.25, 0.18, 0.13))
 CODES_PER_ITEM = ((1, 2, 3, 4, 5, 6), (0.15, 0.20, 0.25, 0.20, 0.12, 0.08))
 REVISED_SHARE = 0.15  # bewijsstukken with a second version
 
@@ -601,7 +602,7 @@ def _student(
     )
     status_of = dict(zip(codes, statuses, strict=True))
 
-    # Bewijsstukken: each non-empty slot wants 1-5 koppelingen; an item covers 1-6 eindtermen that still want one.
+    # Bewijsstukken: each non-empty slot wants 1-6 koppelingen; an item covers 1-6 eindtermen that still want one.
     demand = {c: rng.choices(*LINKS_PER_SLOT)[0] for c in codes if status_of[c] != S.leeg.value}
     open_codes = list(demand)
     items: list[list[str]] = []

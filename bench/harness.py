@@ -1,10 +1,11 @@
 """The shared parts of the benchmarks: a real uvicorn server on a fresh database, RSS sampling, results.
 
-`BenchServer` migrates and seeds a SQLite database in a temp dir (the demo, or what a measurement's `seed`
-writes), starts `uvicorn app.asgi:app` in a
-subprocess on 127.0.0.1 (a free port), waits until it answers, and always stops it again. `RssSampler`
-follows the server's resident memory (its children's too) while a measurement runs. A measurement returns a
-`Result`; `run.py` prints them as a table and writes bench/results.json.
+`BenchServer` migrates and seeds a SQLite database in a temp dir, or a PostgreSQL database whose schema it
+recreates (the demo, or what a measurement's `seed` writes), starts `uvicorn app.asgi:app` in a subprocess on
+127.0.0.1 (a free port, one or more workers), waits until it answers, and always stops it again. `RssSampler`
+follows the server's resident memory (its children's too) while a measurement runs. A measurement returns
+`Result`s, whose targets are `Check`s; `run.py` prints them as a table and writes bench/results.json with the
+machine (`machine_info`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +42,31 @@ _CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 # --- results ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Check:
+    """One part of a target: `metric op bound`, e.g. Check("p50_ms", "<=", 10)."""
+
+    metric: str
+    op: str  # "<=" or ">="
+    bound: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {_fmt_bound(self.bound)}"
+
+    def holds(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return value <= self.bound if self.op == "<=" else value >= self.bound
+
+
+def _fmt_bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 @dataclass
 class Result:
-    """One measurement. Only the fields that apply are written to results.json (None is left out)."""
+    """One measurement. Only the fields that apply are written to results.json (None is left out), except
+    `target` and `met`, which every entry has (null when the measurement has no target)."""
 
     name: str
     p50_ms: float | None = None
@@ -52,17 +76,36 @@ class Result:
     ratio: float | None = None
     rps: float | None = None
     peak_rss_mb: float | None = None  # growth of the server's RSS over its baseline, MiB
-    extra: dict[str, Any] = field(default_factory=dict)  # measurement-specific keys (throughput_mb_s, ...)
-    target: str | None = None  # human-readable target, e.g. "peak_rss_mb < 64"
-    ok: bool | None = None  # whether the target holds
+    extra: dict[str, Any] = field(default_factory=dict)  # measurement-specific keys (throughput_mb_s, p99_ms, ...)
+    target: str | None = None  # human-readable target, e.g. "p50_ms <= 10 and queries <= 8"
+    met: bool | None = None  # whether the target holds
     notes: list[str] = field(default_factory=list)
 
+    def value(self, metric: str) -> Any:
+        if metric in self.extra:
+            return self.extra[metric]
+        return getattr(self, metric, None)
+
+    def check(self, *checks: Check) -> Result:
+        """Set `target` and `met` from the checks (all must hold; a missing value fails); returns self."""
+        if checks:
+            self.target = " and ".join(str(c) for c in checks)
+            self.met = all(c.holds(self.value(c.metric)) for c in checks)
+        return self
+
     def as_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if k not in {"extra", "notes"} and v is not None}
+        data = {k: v for k, v in asdict(self).items() if k not in {"extra", "notes", "target", "met"} and v is not None}
         data.update({k: v for k, v in self.extra.items() if v is not None})
+        data["target"] = self.target
+        data["met"] = self.met
         if self.notes:
             data["notes"] = self.notes
         return data
+
+
+class Timeout(BaseException):
+    """The whole run took longer than --timeout (raised by SIGALRM). A BaseException, so that a case's own error
+    handling does not take it for that case's failure and carry on."""
 
 
 def step(message: str) -> None:
@@ -71,7 +114,7 @@ def step(message: str) -> None:
 
 
 def percentile(values: list[float], pct: float) -> float:
-    """The `pct` percentile (0-100) by linear interpolation; for future latency measurements."""
+    """The `pct` percentile (0-100) by linear interpolation between the closest ranks."""
     if not values:
         raise ValueError("no values")
     ordered = sorted(values)
@@ -89,7 +132,7 @@ def print_table(results: list[Result]) -> None:
     header = ["measurement", *columns, "target"]
     rows = []
     for r in results:
-        verdict = "" if r.ok is None else ("ok" if r.ok else "FAIL") + (f" ({r.target})" if r.target else "")
+        verdict = "" if r.met is None else ("PASS" if r.met else "FAIL") + (f" ({r.target})" if r.target else "")
         rows.append([r.name, *(_fmt(getattr(r, c)) for c in columns), verdict])
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print()
@@ -112,6 +155,43 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
+
+
+# --- the machine ------------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    """What the numbers were measured on: CPUs, memory, CPU model, load, Python, SQLite and library versions."""
+    import platform
+    import sqlite3
+    from importlib.metadata import version
+
+    info: dict[str, Any] = {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_count": os.cpu_count(),
+        "ram_mb": None,
+        "cpu_model": None,
+        "loadavg": None,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["ram_mb"] = int(line.split()[1]) // 1024
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(OSError):
+        info["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    for package in ("uvicorn", "fastapi", "sqlalchemy", "httpx"):
+        with contextlib.suppress(Exception):
+            info[package] = version(package)
+    return info
 
 
 # --- memory ----------------------------------------------------------------------------------------------
@@ -218,7 +298,8 @@ def free_port() -> int:
 
 
 class BenchServer:
-    """A fresh database, demo data and `uvicorn app.asgi:app` on 127.0.0.1; use as a context manager.
+    """A fresh database (SQLite, or `database_url`), demo data and `uvicorn app.asgi:app` with `workers`
+    processes on 127.0.0.1; use as a context manager.
 
     `seed(session)` replaces the demo data (the session is committed afterwards); what it returns is kept in
     `seeded`. Everything lives in a temp dir that is removed on exit (also after an error or a timeout)."""
@@ -230,15 +311,19 @@ class BenchServer:
         seed: Callable[[Session], Any] | None = None,
         tmp_parent: Path | None = None,
         start_timeout: float = 60,
+        database_url: str | None = None,
+        workers: int = 1,
     ) -> None:
         self.upload_max_bytes = upload_max_bytes
         self.seed = seed
         self.seeded: Any = None
         self.start_timeout = start_timeout
+        self.workers = workers
         self._tmp = tempfile.TemporaryDirectory(prefix="portfolio-bench-", dir=tmp_parent)
         self.tmp = Path(self._tmp.name)
         self.db_path = self.tmp / "bench.db"
-        self.database_url = f"sqlite:///{self.db_path}"
+        # SQLite in the temp dir, or a PostgreSQL database whose `public` schema is dropped and recreated.
+        self.database_url = database_url or f"sqlite:///{self.db_path}"
         self.storage_dir = self.tmp / "storage"
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
@@ -249,6 +334,16 @@ class BenchServer:
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    def engine(self) -> Engine:
+        """An engine on the server's database, set up like the app's (SQLite pragmas); dispose it after use."""
+        from app.db import make_engine
+
+        return make_engine(self.database_url)
 
     def env(self) -> dict[str, str]:
         env = {
@@ -276,6 +371,8 @@ class BenchServer:
             from app.migrate import upgrade
 
             get_settings.cache_clear()
+            if self.dialect == "postgresql":
+                reset_schema(self.database_url)
             upgrade(self.database_url)
             engine = make_engine(self.database_url)
             try:
@@ -304,7 +401,7 @@ class BenchServer:
         cmd = [
             sys.executable, "-m", "uvicorn", "app.asgi:app",
             "--host", HOST, "--port", str(self.port),
-            "--workers", "1", "--log-level", "warning", "--no-access-log",
+            "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:
             # cwd: the temp dir, so a developer's .env in the repository does not change the benchmark.
@@ -332,6 +429,13 @@ class BenchServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+    def restart(self, *, workers: int) -> None:
+        """The same database with another number of uvicorn worker processes."""
+        self.stop()
+        self.workers = workers
+        step(f"restarting uvicorn with {workers} worker(s)")
+        self.start()
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -377,6 +481,19 @@ class BenchServer:
             self.stop()
         finally:
             self._tmp.cleanup()
+
+
+def reset_schema(url: str) -> None:
+    """PostgreSQL: drop and recreate the `public` schema (the benchmark's database is disposable)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
 
 
 def csrf_from(html: str) -> str:

@@ -1,7 +1,7 @@
 """upload_1gib: one large WAV through POST /bewijs, streamed from disk, against `cp` on the same disk.
 
-Reports throughput, the ratio upload time / copy time, and the growth of the server's peak RSS during the
-upload (target: under 64 MiB, i.e. the upload path streams instead of buffering the file).
+Reports throughput, `ratio` = upload throughput / cp throughput (target: at least 0.5), and the growth of the
+server's peak RSS during the upload (target: at most 64 MiB, i.e. the upload path streams instead of buffering).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import shutil
 import sqlite3
 import struct
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import MIB, BenchServer, Result, RssSampler, csrf_from, rss_kib, step
+from bench.harness import MIB, BenchServer, Check, Result, RssSampler, csrf_from, rss_kib, step
 
 RSS_TARGET_MB = 64
+RATIO_TARGET = 0.5  # upload throughput / cp throughput
 CHUNK = MIB
 WAV_HEADER_BYTES = 44
 
@@ -59,10 +60,10 @@ def write_wav(path: Path, total_bytes: int) -> str:
 
 
 def time_copy(src: Path, dst: Path) -> float:
-    """Seconds for `shutil.copyfile` plus fsync (the upload fsyncs its temp file too); the copy is removed."""
+    """Seconds for the `cp` command plus fsync of the copy (the upload fsyncs its file too); the copy is removed."""
     try:
         start = time.perf_counter()
-        shutil.copyfile(src, dst)
+        subprocess.run(["cp", str(src), str(dst)], check=True)  # the real cp, as the issue says
         fd = os.open(dst, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -160,7 +161,7 @@ def upload_1gib(server: BenchServer, *, size_bytes: int, timeout: float) -> Resu
         step(f"writing a {size_bytes // MIB} MiB WAV")
         expected_sha = write_wav(big, size_bytes)
         write_wav(small, 256 * 1024)
-        step("copying it (shutil.copyfile + fsync)")
+        step("copying it (cp + fsync)")
         cp_s = time_copy(big, work / "bench-upload-copy.wav")
         step("logging in, warm-up upload")
 
@@ -204,10 +205,8 @@ def upload_1gib(server: BenchServer, *, size_bytes: int, timeout: float) -> Resu
     after_body = upload_s - (body.sent_at - start) if body.sent_at else None
     result = Result(
         name=name,
-        ratio=round(upload_s / cp_s, 2),
+        ratio=round(cp_s / upload_s, 2),  # throughput of the upload / throughput of cp
         peak_rss_mb=round(growth, 1),
-        target=f"peak_rss_mb < {RSS_TARGET_MB}",
-        ok=growth < RSS_TARGET_MB,
         extra={
             "throughput_mb_s": round(mib / upload_s, 1),
             "cp_mb_s": round(mib / cp_s, 1),
@@ -220,6 +219,7 @@ def upload_1gib(server: BenchServer, *, size_bytes: int, timeout: float) -> Resu
             "cp_s": round(cp_s, 2),
         },
     )
+    result.check(Check("ratio", ">=", RATIO_TARGET), Check("peak_rss_mb", "<=", RSS_TARGET_MB))
     if not sampler.hwm_reset:
         result.notes.append("could not reset VmHWM: the peak is from 20 ms samples only")
     result.notes.append("after_body_s: time from the last byte sent to the response (checks, fsync, publish)")

@@ -9,7 +9,13 @@ from tests.conftest import Browser, World, login
 def test_htmx_assignment_returns_only_the_row(db: Session, world: World, client: Browser) -> None:
     login(client, world.coordinator.email)
     page = client.get(f"/cohorten/{world.cohort.id}").text
-    assert f'hx-post="/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding"' in page
+    # The row loads its editor on demand; the editor posts with HTMX.
+    assert f'hx-get="/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding"' in page
+    editor = client.get(
+        f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding", headers={"HX-Request": "true"}
+    ).text
+    assert f'hx-post="/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding"' in editor
+    assert "<html" not in editor and 'name="supervisor_id"' in editor
     response = client.post(
         f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding",
         data={"supervisor_id": str(world.bystander.id), "assessor_id": str(world.assessor.id)},

@@ -190,3 +190,137 @@ def test_cohort_list_has_a_summary_row_per_cohort(app: FastAPI, db: Session, wor
     row = page.split(world.cohort.name)[1].split("</tr>")[0]
     assert f"{round(100 * 56 / (8 * 56))}%" in row and f"/cohorten/{world.cohort.id}/overzicht" in row
     assert world.other_cohort.name not in page
+
+
+def seed_varied_cohort(app: FastAPI, db: Session, world: World, count: int = 40) -> None:
+    """Students whose slots cover every case of the readiness rule: every status, scores below, at and above the
+    minimum, an unknown score, niet mogelijk with and without an approved substitute, a code outside the framework,
+    and students without any slot."""
+    import random
+
+    from app.assessment.models import SubstituteApproval
+
+    add_students(app, db, world, count)
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    rng = random.Random(7)
+    scores = ["onvoldoende", "voldoende", "goed", None, "uitmuntend"]
+    slots = db.exec(select(Slot)).all()
+    for slot in slots:
+        # Students lean ahead or behind together, so that the ranking has something to rank.
+        lean = slot.student_id % 5
+        slot.status = rng.choice(STATUSES[:4] + ["beoordeeld"] * lean + ["niet_mogelijk"])
+        slot.score = rng.choice(scores) if slot.status == "beoordeeld" else None
+        db.add(slot)
+        if slot.status == "niet_mogelijk" and rng.random() < 0.5:
+            db.add(
+                SubstituteApproval(
+                    student_id=slot.student_id,
+                    eindterm_code=slot.eindterm_code,
+                    description="Vervangende opdracht.",
+                    approved_by_id=world.coordinator.id or 0,
+                )
+            )
+    first = db.exec(select(Slot.student_id).order_by(col(Slot.student_id))).first()
+    db.add(
+        Slot(
+            student_id=first or 0,
+            framework_id=framework.id,
+            framework_version=framework.version,
+            eindterm_code="XX-z",  # not in this framework version: never counts
+            status="beoordeeld",
+            score="goed",
+        )
+    )
+    # Two students without slot rows at all (world.student has none either).
+    bare = db.exec(select(Slot.student_id).distinct().order_by(col(Slot.student_id).desc()).limit(2)).all()
+    db.execute(Slot.__table__.delete().where(Slot.__table__.c.student_id.in_(bare)))  # type: ignore[attr-defined]
+    db.commit()
+
+
+def test_overview_verdicts_match_the_readiness_rule(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    """The met counts (in total and per group) that SQL computes for the overview are the ones
+    `readiness.service.evaluate` gives each student shown, and the ranking follows them."""
+    from app.cohorts import overview
+    from app.readiness.service import readiness_of
+
+    seed_varied_cohort(app, db, world)
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    seen = 0
+    for level in overview.LEVELS:
+        for sort in overview.SORTS:
+            for page in (1, 2):
+                view = overview.overview(
+                    db,
+                    cohort=world.cohort,
+                    framework=framework,
+                    filters=overview.Filters(sort=sort, page=page, level=level),
+                    page_size=15,
+                )
+                assert view.total_students == 41 and len(view.rows) == 15
+                for row in view.rows:
+                    _, verdict = readiness_of(db, student=row.student, registry=app.state.frameworks)
+                    assert row.met == len(verdict.met), row.student.name
+                    assert row.groups == [(g.group.code, g.met, g.total) for g in verdict.groups], row.student.name
+                    seen += 1
+                mets = [r.met for r in view.rows]
+                if sort == "gereedheid":
+                    assert mets == sorted(mets, reverse=True)
+                elif sort == "-gereedheid":
+                    assert mets == sorted(mets)
+    assert seen == 2 * 3 * 2 * 15
+    # Not a vacuous comparison: the seeded cohort has students far apart, substitutes that count and scores that don't.
+    everyone = overview.overview(
+        db, cohort=world.cohort, framework=framework, filters=overview.Filters(), paginate=False
+    ).rows
+    assert len({r.met for r in everyone}) > 5 and everyone[0].met > everyone[-1].met
+    # The page and the API show the same numbers.
+    login(client, world.coordinator.email)
+    api = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress?size=5").json()
+    for item, row in zip(api["items"], everyone[:5], strict=True):
+        assert item["student"]["id"] == row.student.id and item["met"] == row.met
+        assert item["groups"] == [{"code": c, "met": m, "total": t} for c, m, t in row.groups]
+
+
+def test_group_level_columns_come_from_the_framework(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    seed_varied_cohort(app, db, world, count=12)
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/overzicht?niveau=groep").text
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert [g.title for g in framework.groups] == [
+        "Methodiek",
+        "Intake en assessment",
+        "Jobfinding",
+        "Coaching on the job",
+    ]
+    for group in framework.groups:
+        assert f">{group.title}</th>" in head
+        assert f"/{len(group.eindtermen)}</td>" in body
+    assert 'class="cell status-' not in body and 'class="code-col"' not in head
+    # The toggle on the page, and the level kept by the pager and the filters form.
+    assert 'name="niveau" value="groep" checked' in page
+    eindterm_level = client.get(f"/cohorten/{world.cohort.id}/overzicht").text
+    assert 'name="niveau" value="groep" >' in eindterm_level or 'name="niveau" value="groep"  >' in eindterm_level
+    cells = eindterm_level.split("<tbody>")[1].count('class="cell status-')
+    assert cells == 13 * len(framework.eindtermen)
+    # The API: the same option, without the 56 statuses.
+    api = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress?niveau=groep").json()
+    assert api["total"] == 13
+    assert all("statuses" not in item for item in api["items"])
+    assert [g["code"] for g in api["items"][0]["groups"]] == [g.code for g in framework.groups]
+    full = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress").json()
+    assert all(len(item["statuses"]) == len(framework.eindtermen) for item in full["items"])
+    # Exports always hold every eindterm, whatever level the page shows.
+    csv_text = client.get(f"/cohorten/{world.cohort.id}/overzicht.csv?niveau=groep").content.decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(csv_text), delimiter=";"))
+    assert header[7:] == [e.code for e in framework.eindtermen]
+
+
+def test_overview_pages_past_the_end_still_count(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    add_students(app, db, world, 3)
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/overzicht?pagina=9")
+    assert page.status_code == 200 and "4 studenten" in page.text
+    api = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress?size=2&page=9").json()
+    assert api["total"] == 4 and api["items"] == []

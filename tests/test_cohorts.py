@@ -636,9 +636,9 @@ def test_assigning_a_disabled_supervisor_is_refused(
     # "— geen —"), so saving the row to change the assessor does not silently unassign them.
     accounts.set_active(db, user_id=world.supervisor.id or 0, active=False, actor_id=world.admin.id or 0)
     db.commit()
-    detail = coordinator.get(f"/cohorten/{world.cohort.id}")
-    assert re.search(rf'<option value="{world.supervisor.id}"\s+selected', detail.text)
-    assert f'<option value="{world.bystander.id}"' not in detail.text  # blocked and unassigned: not offered
+    editor = coordinator.get(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding")
+    assert re.search(rf'<option value="{world.supervisor.id}"\s+selected', editor.text)
+    assert f'<option value="{world.bystander.id}"' not in editor.text  # blocked and unassigned: not offered
     response = coordinator.post(
         assign_url(world), data={"supervisor_id": str(world.supervisor.id), "assessor_id": str(world.other_assessor.id)}
     )
@@ -780,3 +780,43 @@ def test_portfolio_follows_the_latest_cohort(client_factory: Callable[[], Browse
     text = student.get("/portfolio").text
     assert "Herstart 2027" in text
     assert "Nieuwe werkplek" in text
+
+
+def test_cohort_page_is_paged_and_loads_the_guidance_editor_per_row(
+    app: FastAPI, client_factory: Callable[[], Browser], world: World, db: Session
+) -> None:
+    """At 2,000 students the page carried two dropdowns of all staff in every row (67 MB): now a page of 100 rows
+    shows the guidance as text, and a row's editor comes on demand."""
+    from tests.test_cohort_overview import add_students
+
+    for n in range(30):
+        make_user(db, f"Begeleider {n:02d}", f"pb{n}@werk.nl", Role.praktijkbegeleider)
+    db.commit()
+    add_students(app, db, world, 150)
+    coordinator = coordinator_client(client_factory, world)
+    first = coordinator.get(f"/cohorten/{world.cohort.id}")
+    assert first.status_code == 200
+    assert "151 studenten" in first.text and "pagina 1 / 2" in first.text
+    assert first.text.count('hx-get="/cohorten/') == 100
+    assert "<select" not in first.text and "Begeleider 07" not in first.text
+    second = coordinator.get(f"/cohorten/{world.cohort.id}?pagina=2")
+    assert second.text.count('hx-get="/cohorten/') == 51
+    assert "Lotte de Vries" in first.text + second.text
+    # The editor of one row: the dropdowns with every active praktijkbegeleider, the current one selected.
+    editor = coordinator.get(
+        f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding", headers={"HX-Request": "true"}
+    )
+    assert editor.status_code == 200 and "<html" not in editor.text
+    assert "Begeleider 07" in editor.text
+    assert re.search(rf'<option value="{world.supervisor.id}"\s+selected', editor.text)
+    # Without JavaScript the same address is a page of its own, and saving goes back to the cohort.
+    page_of_its_own = coordinator.get(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding")
+    assert "<html" in page_of_its_own.text and 'name="assessor_id"' in page_of_its_own.text
+    # A student of another cohort has no editor here; another coordinator sees nothing.
+    assert (
+        coordinator.get(f"/cohorten/{world.cohort.id}/studenten/{world.other_student.id}/begeleiding").status_code
+        == 404
+    )
+    other = client_factory()
+    login(other, world.other_coordinator.email)
+    assert other.get(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding").status_code == 404

@@ -1,5 +1,6 @@
 """Cohorts as JSON under /api/v1 (same services as the HTML screens)."""
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -67,6 +68,12 @@ FILTER_PARAMETERS: dict[str, Any] = {
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [s.value for s in SlotStatus]}},
         {"name": "zoek", "in": "query", "schema": {"type": "string"}, "description": "Naam of studentnummer."},
         {"name": "sorteer", "in": "query", "schema": {"type": "string", "enum": list(overview.SORTS)}},
+        {
+            "name": "niveau",
+            "in": "query",
+            "schema": {"type": "string", "enum": list(overview.LEVELS)},
+            "description": "groep: per student voldaan/totaal per groep van eindtermen, zonder de statussen.",
+        },
     ]
 }
 
@@ -79,11 +86,12 @@ def cohort_progress(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> dict[str, Any]:
-    """The overview as JSON, paged: per student the status of every eindterm and the number met."""
+    """The overview as JSON, paged by the database: per student the number met, met/total per group, and
+    (unless `niveau=groep`) the status of every eindterm."""
     size = min(max(size, 1), 500)
-    page = max(page, 1)
-    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
-    rows = view.rows[(page - 1) * size : page * size]
+    page = min(max(page, 1), 2**31 // size)
+    filters = replace(overview_filters(request), page=page)
+    view = cohort_view(request, db, cohort, filters=filters, page_size=size, extras=False)
     return {
         "cohort": _cohort_json(cohort),
         "page": page,
@@ -94,8 +102,9 @@ def cohort_progress(
                 "student": {"id": r.student.id, "name": r.student.name, "student_number": r.student.student_number},
                 "met": r.met,
                 "total": len(view.framework.eindtermen),
-                "statuses": r.statuses,
+                "groups": [{"code": code, "met": met, "total": total} for code, met, total in r.groups],
+                **({} if view.filters.groups_only else {"statuses": r.statuses}),
             }
-            for r in rows
+            for r in view.rows
         ],
     }

@@ -15,6 +15,8 @@ class Programme(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     institution: str | None = Field(default=None, max_length=200)
+    # Approved praktijkuren the readiness rule requires; None: the framework's readiness.minimum_practice_hours.
+    minimum_practice_hours: int | None = Field(default=None, ge=0)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
 
 
@@ -55,3 +57,5 @@ class Enrolment(SQLModel, table=True):
     supervisor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     assessor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    # Set by the coordinator when the student leaves the programme; starts the retention clock for evidence.
+    left_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

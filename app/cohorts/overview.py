@@ -1,27 +1,31 @@
 """Cohort progress: students × eindtermen from the per-slot state table, in a fixed number of queries.
 
-Whatever the cohort's size, a page costs the same few queries: the filtered students (one page of them), their
-slots, and the filter choices. Nothing scans evidence rows.
+Whatever the cohort's size, a page costs the same few queries, and the database does the counting: one query
+ranks the filtered students by the number of eindtermen that meet the readiness rule (and counts them per group,
+the same rule as `app.readiness.service.evaluate`), sorts and pages them; the slots are loaded only for the
+students on the page; one grouped query counts the statuses per eindterm; one lists the filter choices.
+Nothing scans evidence rows.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.assessment.models import SubstituteApproval
 from app.cohorts.models import Cohort, Enrolment
 from app.evidence.models import Slot, SlotStatus, Submission
 from app.framework.schema import Framework
-from app.readiness.service import SlotFacts, evaluate
 
 PAGE_SIZE = 100
 SORTS = ("gereedheid", "-gereedheid", "naam")
+LEVELS = ("eindterm", "groep")  # the heatmap per eindterm, or met/total per group of eindtermen
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class Filters:
     search: str | None = None
     sort: str = "gereedheid"
     page: int = 1
+    level: str = "eindterm"
+
+    @property
+    def groups_only(self) -> bool:
+        return self.level == "groep"
 
     def query(self, **changes: Any) -> dict[str, Any]:
         """The filters as URL parameters (empty ones left out), with some changed: for links and exports."""
@@ -43,10 +52,11 @@ class Filters:
             "status": self.status,
             "zoek": self.search,
             "sorteer": self.sort,
+            "niveau": self.level,
             "pagina": self.page,
         }
         values.update(changes)
-        defaults = {"sorteer": "gereedheid", "pagina": 1}
+        defaults = {"sorteer": "gereedheid", "pagina": 1, "niveau": "eindterm"}
         return {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
 
 
@@ -56,7 +66,7 @@ class StudentRow:
     enrolment: Enrolment
     supervisor: str | None
     assessor: str | None
-    statuses: dict[str, str]
+    statuses: dict[str, str]  # empty at group level: the page does not load the slots then
     met: int
     groups: list[tuple[str, int, int]]  # (group code, met, total)
     last_activity: datetime | None
@@ -73,10 +83,11 @@ class Overview:
     supervisors: list[tuple[int, str]] = field(default_factory=list)
     assessors: list[tuple[int, str]] = field(default_factory=list)
     workplaces: list[str] = field(default_factory=list)
+    page_size: int = PAGE_SIZE
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total_students // PAGE_SIZE))
+        return max(1, -(-self.total_students // self.page_size))
 
 
 def _filtered_enrolments(cohort: Cohort, filters: Filters, total_eindtermen: int):  # type: ignore[no-untyped-def]
@@ -118,92 +129,229 @@ def _filtered_enrolments(cohort: Cohort, filters: Filters, total_eindtermen: int
     return statement
 
 
-def overview(
-    session: Session, *, cohort: Cohort, framework: Framework, filters: Filters, paginate: bool = True
-) -> Overview:
-    ids = _filtered_enrolments(cohort, filters, len(framework.eindtermen)).subquery()
-    supervisor, assessor = aliased(User), aliased(User)
-    # Query 1: every filtered student with names (sorting by readiness needs their slots, so no SQL paging here).
-    members = session.exec(
-        select(Enrolment, User, supervisor.name, assessor.name)
-        .join(User, col(User.id) == Enrolment.student_id)
-        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
-        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
-        .where(col(Enrolment.id).in_(select(ids.c.id)))
-    ).all()
-    # Query 2: their slots, only the columns the grid needs.
-    slots = session.execute(
-        sa_select(
-            col(Slot.student_id), col(Slot.eindterm_code), col(Slot.status), col(Slot.score), col(Slot.last_activity_at)
+def passing_scores(framework: Framework) -> list[str]:
+    return [code for code in framework.scale_codes if framework.meets_minimum_score(code)]
+
+
+def met_condition(framework: Framework):  # type: ignore[no-untyped-def]
+    """SQL for "this slot meets the readiness rule", exactly as `readiness.service.slot_verdict` returns None:
+    beoordeeld with a score on the scale at the minimum or better, or niet mogelijk with an approved substitute
+    assignment when the framework lets that count."""
+    conditions = [and_(col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(passing_scores(framework)))]
+    if framework.readiness.substitute_counts:
+        substitute = exists().where(
+            col(SubstituteApproval.student_id) == col(Slot.student_id),
+            col(SubstituteApproval.eindterm_code) == col(Slot.eindterm_code),
         )
-        .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
+        conditions.append(and_(col(Slot.status) == SlotStatus.niet_mogelijk.value, substitute))
+    return or_(*conditions)
+
+
+def _progress_per_student(cohort: Cohort, framework: Framework):  # type: ignore[no-untyped-def]
+    """Per student of the cohort: the number of eindtermen that meet the rule, and the last activity."""
+    codes = [e.code for e in framework.eindtermen]
+    met = case((and_(met_condition(framework), col(Slot.eindterm_code).in_(codes)), 1), else_=0)
+    return (
+        sa_select(
+            col(Slot.student_id).label("student_id"),
+            func.sum(met).label("met"),
+            func.max(col(Slot.last_activity_at)).label("last_activity"),
+        )
         .where(
-            col(Enrolment.id).in_(select(ids.c.id)),
+            col(Slot.student_id).in_(select(Enrolment.student_id).where(Enrolment.cohort_id == cohort.id)),
             col(Slot.framework_id) == cohort.framework_id,
             col(Slot.framework_version) == cohort.framework_version,
         )
-    ).all()
-    by_student: dict[int, dict[str, tuple[str, str | None]]] = {}
-    last: dict[int, datetime] = {}
-    for student_id, code, status, score, activity in slots:
-        by_student.setdefault(student_id, {})[code] = (status, score)
-        if activity is not None and (student_id not in last or activity > last[student_id]):
-            last[student_id] = activity
+        .group_by(col(Slot.student_id))
+        .subquery("progress")
+    )
+
+
+def _group_of(framework: Framework):  # type: ignore[no-untyped-def]
+    """SQL for the index of the slot's eindterm group in the framework (NULL for a code it does not have)."""
+    return case(
+        *[(col(Slot.eindterm_code).in_([e.code for e in g.eindtermen]), n) for n, g in enumerate(framework.groups)],
+        else_=None,
+    )
+
+
+def overview(
+    session: Session,
+    *,
+    cohort: Cohort,
+    framework: Framework,
+    filters: Filters,
+    paginate: bool = True,
+    page_size: int = PAGE_SIZE,
+    extras: bool = True,
+) -> Overview:
+    """The filtered students, ranked and paged by SQL; slots only for the rows returned.
+
+    `paginate=False` returns every filtered student (exports, bottlenecks); `extras=False` leaves out what only
+    the page shows (column counts and the filter choices)."""
+    ids = _filtered_enrolments(cohort, filters, len(framework.eindtermen)).subquery()
+    filtered = select(ids.c.id)
+    progress = _progress_per_student(cohort, framework)
+    supervisor, assessor = aliased(User), aliased(User)
+    met = func.coalesce(progress.c.met, 0)
+    if filters.sort == "naam":
+        order = [func.lower(User.name), col(User.id)]
+    elif filters.sort == "-gereedheid":
+        order = [met, func.lower(User.name), col(User.id)]
+    else:
+        order = [met.desc(), func.lower(User.name), col(User.id)]
+    # Query 1: one page of students with names, staff, the number met, their last activity, and the total.
+    statement = (
+        select(  # type: ignore[call-overload]
+            Enrolment,
+            User,
+            supervisor.name,
+            assessor.name,
+            met,
+            progress.c.last_activity,
+            func.count().over() if paginate else literal(0),
+        )
+        .join(User, col(User.id) == Enrolment.student_id)
+        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
+        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
+        .outerjoin(progress, progress.c.student_id == Enrolment.student_id)
+        .where(col(Enrolment.id).in_(filtered))
+        .order_by(*order)
+    )
+    page = max(filters.page, 1)
+    if paginate:
+        statement = statement.limit(page_size).offset((page - 1) * page_size)
+    members = session.exec(statement).all()
+    if not paginate:
+        total = len(members)
+    elif members:
+        total = members[0][6]
+    else:  # a page past the end: still say how many there are
+        total = session.exec(select(func.count()).select_from(ids)).one()
+    # Query 2, only for the students returned: per group the number met (group level), or every slot's status
+    # with whether it meets the rule (the heatmap; the groups are counted from it).
+    students = (
+        col(Slot.student_id).in_([student.id for _, student, *_ in members])
+        if paginate
+        else col(Slot.student_id).in_(select(Enrolment.student_id).where(col(Enrolment.id).in_(filtered)))
+    )
+    in_framework = (
+        students,
+        col(Slot.framework_id) == cohort.framework_id,
+        col(Slot.framework_version) == cohort.framework_version,
+    )
+    meets = case((met_condition(framework), 1), else_=0)
+    group_met: dict[int, list[int]] = {}
+    by_student: dict[int, dict[str, str]] = {}
+    if members and filters.groups_only:
+        group = _group_of(framework)
+        for student_id, index, number in session.connection().execute(
+            sa_select(col(Slot.student_id), group, func.sum(meets))
+            .where(*in_framework)
+            .group_by(col(Slot.student_id), group)
+        ):
+            if index is not None:
+                group_met.setdefault(student_id, [0] * len(framework.groups))[index] = int(number or 0)
+    elif members:
+        # One row per student: "code:status:met,code:status:met,…" (2,000 rows for a whole cohort, not 112,000).
+        group_index = {e.code: n for n, g in enumerate(framework.groups) for e in g.eindtermen}
+        cell = col(Slot.eindterm_code) + ":" + col(Slot.status) + ":" + case((met_condition(framework), "1"), else_="0")
+        for student_id, joined in (
+            session.connection()
+            .execute(
+                sa_select(col(Slot.student_id), func.aggregate_strings(cell, ","))
+                .where(*in_framework)
+                .group_by(col(Slot.student_id))
+            )
+            .all()
+        ):
+            statuses = by_student[student_id] = {}
+            met_per_group = group_met[student_id] = [0] * len(framework.groups)
+            for part in joined.split(","):
+                code, status, ok = part.split(":")
+                if code in group_index:  # slots of eindtermen outside this framework version do not count
+                    statuses[code] = status
+                    if ok == "1":
+                        met_per_group[group_index[code]] += 1
+    codes = [e.code for e in framework.eindtermen]
+    sizes = [len(g.eindtermen) for g in framework.groups]
+    group_codes = [g.code for g in framework.groups]
+    none_met = [0] * len(framework.groups)
+    empty = dict.fromkeys(codes, SlotStatus.leeg.value)
     rows: list[StudentRow] = []
-    columns: dict[str, Counter[str]] = {e.code: Counter() for e in framework.eindtermen}
-    for enrolment, student, supervisor_name, assessor_name in members:
+    for enrolment, student, supervisor_name, assessor_name, met_count, last_activity, _ in members:
         cells = by_student.get(student.id or 0, {})
-        facts = {code: SlotFacts(status=status, score=score) for code, (status, score) in cells.items()}
-        verdict = evaluate(framework, facts)
-        statuses = {e.code: cells.get(e.code, ("leeg", None))[0] for e in framework.eindtermen}
-        for code, status in statuses.items():
-            columns[code][status] += 1
         rows.append(
             StudentRow(
                 student=student,
                 enrolment=enrolment,
                 supervisor=supervisor_name,
                 assessor=assessor_name,
-                statuses=statuses,
-                met=len(verdict.met),
-                groups=[(g.group.code, g.met, g.total) for g in verdict.groups],
-                last_activity=last.get(student.id or 0),
+                statuses={} if filters.groups_only else {**empty, **cells},
+                met=int(met_count or 0),
+                groups=list(zip(group_codes, group_met.get(student.id or 0, none_met), sizes, strict=True)),
+                last_activity=last_activity,
             )
         )
-    if filters.sort == "naam":
-        rows.sort(key=lambda r: r.student.name.lower())
-    else:
-        reverse = filters.sort != "-gereedheid"
-        rows.sort(key=lambda r: (r.met, r.student.name.lower()), reverse=reverse)
-    total = len(rows)
-    if paginate:
-        start = (max(filters.page, 1) - 1) * PAGE_SIZE
-        rows = rows[start : start + PAGE_SIZE]
-    # Query 3: the filter choices.
-    choices = session.execute(
-        sa_select(
-            col(Enrolment.supervisor_id),
-            col(supervisor.name),
-            col(Enrolment.assessor_id),
-            col(assessor.name),
-            col(Enrolment.workplace),
-        )
-        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
-        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
-        .where(col(Enrolment.cohort_id) == cohort.id)
-        .distinct()
-    ).all()
-    return Overview(
+    view = Overview(
         cohort=cohort,
         framework=framework,
         rows=rows,
         total_students=total,
-        column_counts=columns,
-        filters=filters,
-        supervisors=sorted({(i, n) for i, n, _, _, _ in choices if i}, key=lambda x: x[1]),
-        assessors=sorted({(i, n) for _, _, i, n, _ in choices if i}, key=lambda x: x[1]),
-        workplaces=sorted({w for *_, w in choices if w}),
+        column_counts={c: Counter() for c in codes},
+        filters=replace(filters, page=page),
+        page_size=page_size,
     )
+    if extras:
+        _add_extras(session, view, filtered)
+    return view
+
+
+def _add_extras(session: Session, view: Overview, filtered) -> None:  # type: ignore[no-untyped-def]
+    cohort = view.cohort
+    # Query 3: statuses per eindterm over every filtered student (not only this page); no slot row means leeg.
+    if not view.filters.groups_only:
+        counted = (
+            session.connection()
+            .execute(
+                sa_select(col(Slot.eindterm_code), col(Slot.status), func.count())
+                .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
+                .where(
+                    col(Enrolment.id).in_(filtered),
+                    col(Slot.framework_id) == cohort.framework_id,
+                    col(Slot.framework_version) == cohort.framework_version,
+                )
+                .group_by(col(Slot.eindterm_code), col(Slot.status))
+            )
+            .all()
+        )
+        for code, status, number in counted:
+            if code in view.column_counts and status != SlotStatus.leeg.value:
+                view.column_counts[code][status] += number
+        for counts in view.column_counts.values():
+            counts[SlotStatus.leeg.value] = view.total_students - sum(counts.values())
+    # Query 4: the filter choices.
+    supervisor, assessor = aliased(User), aliased(User)
+    choices = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Enrolment.supervisor_id),
+                col(supervisor.name),
+                col(Enrolment.assessor_id),
+                col(assessor.name),
+                col(Enrolment.workplace),
+            )
+            .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
+            .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
+            .where(col(Enrolment.cohort_id) == cohort.id)
+            .distinct()
+        )
+        .all()
+    )
+    view.supervisors = sorted({(i, n) for i, n, _, _, _ in choices if i}, key=lambda x: x[1])
+    view.assessors = sorted({(i, n) for _, _, i, n, _ in choices if i}, key=lambda x: x[1])
+    view.workplaces = sorted({w for *_, w in choices if w})
 
 
 # --- bottlenecks --------------------------------------------------------------------------------------------

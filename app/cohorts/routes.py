@@ -1,11 +1,15 @@
 """Coordinator screens: cohorts, the people import, and guidance assignments."""
 
+import functools
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app.accounts.models import Role, User
@@ -19,6 +23,8 @@ from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import SlotStatus
 from app.framework.registry import FrameworkRegistry
+from app.framework.schema import Framework
+from app.i18n import get_locale, gettext
 from app.signoff import service as signoff_service
 from app.web import is_htmx, redirect, render, require
 
@@ -128,9 +134,21 @@ def _staff_choices(db: Session, members: list[service.Member]) -> dict[str, list
     }
 
 
+MEMBERS_PAGE_SIZE = 100
+NOT_POSSIBLE_SHOWN = 50
+
+
+def _page_number(request: Request) -> int:
+    value = request.query_params.get("pagina", "")
+    return int(value) if value.isdecimal() and len(value) < 7 else 1
+
+
 def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
+    """The cohort with one page of its students. A row shows the guidance; its editor (two dropdowns with every
+    praktijkbegeleider and beoordelaar) is loaded on demand, one row at a time."""
     framework = service.framework_of(frameworks_of(request), cohort)
-    members = service.cohort_members(db, cohort_id=cohort.id or 0)
+    page = _page_number(request)
+    members, total = service.cohort_members_page(db, cohort_id=cohort.id or 0, page=page, size=MEMBERS_PAGE_SIZE)
     return render(
         request,
         "cohorts/detail.html",
@@ -138,8 +156,14 @@ def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 20
             "cohort": cohort,
             "framework": framework,
             "members": members,
-            **_staff_choices(db, members),
-            "not_possible": signoff_service.not_possible_in_cohort(db, cohort_id=cohort.id or 0),
+            "member_total": total,
+            "page": page,
+            "pages": max(1, -(-total // MEMBERS_PAGE_SIZE)),
+            # The oldest few; all of them are on the bottlenecks page (at 2,000 students there are thousands).
+            "not_possible": signoff_service.not_possible_in_cohort(
+                db, cohort_id=cohort.id or 0, limit=NOT_POSSIBLE_SHOWN + 1
+            ),
+            "not_possible_shown": NOT_POSSIBLE_SHOWN,
             **extra,
         },
         status_code=status,
@@ -181,6 +205,21 @@ def _person_id(value: str, label: str) -> int | None:
     return int(value)
 
 
+@router.get("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
+def guidance_editor(
+    request: Request,
+    student_id: RowId,
+    db: Session = DB,
+    cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
+) -> Response:
+    """One student's guidance editor: the row's dropdowns for HTMX, or a page of its own without JavaScript."""
+    member = service.cohort_member(db, cohort_id=cohort.id or 0, student_id=student_id)
+    context = {"m": member, "cohort": cohort, "editing": True, **_staff_choices(db, [member])}
+    if is_htmx(request):
+        return render(request, "cohorts/_member_row.html", context)
+    return render(request, "cohorts/guidance.html", context)
+
+
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
 def assign_guidance(
     request: Request,
@@ -200,13 +239,9 @@ def assign_guidance(
         assessor_id=_person_id(assessor_id, "beoordelaar"),
     )
     if is_htmx(request):
-        # HTMX swaps just this student's row, with a "saved" note.
-        member = next(m for m in service.cohort_members(db, cohort_id=cohort.id or 0) if m.student.id == student_id)
-        return render(
-            request,
-            "cohorts/_member_row.html",
-            {"m": member, "cohort": cohort, "saved": True, **_staff_choices(db, [member])},
-        )
+        # HTMX swaps just this student's row (back to showing the guidance), with a "saved" note.
+        member = service.cohort_member(db, cohort_id=cohort.id or 0, student_id=student_id)
+        return render(request, "cohorts/_member_row.html", {"m": member, "cohort": cohort, "saved": True})
     return redirect(f"/cohorten/{cohort.id}")
 
 
@@ -223,6 +258,8 @@ def overview_filters(request: Request) -> overview_service.Filters:
 
     sort = params.get("sorteer", "gereedheid")
     status = params.get("status") or None
+    # `weergave=groepen`: the older spelling of the group level, kept for bookmarks.
+    groups = params.get("niveau") == "groep" or params.get("weergave") == "groepen"
     return overview_service.Filters(
         supervisor_id=number("praktijkbegeleider"),
         assessor_id=number("beoordelaar"),
@@ -231,15 +268,75 @@ def overview_filters(request: Request) -> overview_service.Filters:
         search=(params.get("zoek") or "").strip()[:100] or None,
         sort=sort if sort in overview_service.SORTS else "gereedheid",
         page=number("pagina") or 1,
+        level="groep" if groups else "eindterm",
     )
 
 
 def cohort_view(
-    request: Request, db: Session, cohort: Cohort, *, filters: overview_service.Filters, paginate: bool = True
+    request: Request,
+    db: Session,
+    cohort: Cohort,
+    *,
+    filters: overview_service.Filters,
+    paginate: bool = True,
+    page_size: int = overview_service.PAGE_SIZE,
+    extras: bool = True,
 ) -> overview_service.Overview:
     """The overview of a cohort in its own framework version (page, exports, bottlenecks and API share it)."""
     framework = service.framework_of(frameworks_of(request), cohort)
-    return overview_service.overview(db, cohort=cohort, framework=framework, filters=filters, paginate=paginate)
+    return overview_service.overview(
+        db, cohort=cohort, framework=framework, filters=filters, paginate=paginate, page_size=page_size, extras=extras
+    )
+
+
+HEATMAP_SYMBOLS = {
+    "leeg": "·",
+    "concept": "C",
+    "ter_aftekening": "W",
+    "terug": "T",
+    "afgetekend": "A",
+    "beoordeeld": "B",
+    "niet_mogelijk": "N",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _heatmap_cells(codes: tuple[str, ...], locale: str) -> dict[tuple[str, str], str]:
+    """Every cell a heatmap of these eindtermen can show, in this locale: made once, not per page."""
+    del locale  # part of the cache key; gettext reads the locale render() has set
+    labels = {
+        "leeg": gettext("leeg"),
+        "concept": gettext("concept"),
+        "ter_aftekening": gettext("ter aftekening"),
+        "terug": gettext("terug voor aanpassing"),
+        "afgetekend": gettext("afgetekend"),
+        "beoordeeld": gettext("beoordeeld"),
+        "niet_mogelijk": gettext("niet mogelijk op deze werkplek"),
+    }
+    return {(code, status): _heatmap_cell(code, status, labels[status]) for code in codes for status in labels}
+
+
+def _heatmap_cell(code: str, status: str, label: str) -> str:
+    symbol = HEATMAP_SYMBOLS.get(status, "?")
+    html = Markup('<td class="cell status-{status}" title="{code}: {label}">{symbol}</td>')
+    return str(html.format(status=status, code=code, label=label, symbol=symbol))
+
+
+def heatmap_row(framework: Framework) -> Callable[[dict[str, str]], Markup]:
+    """The heatmap cells of one student as one string: 100 rows × 56 cells in a template loop cost more than the
+    queries. The cells are escaped once, when `_heatmap_cells` makes them."""
+    codes = tuple(e.code for e in framework.eindtermen)
+
+    def row(statuses: dict[str, str]) -> Markup:
+        cells = _heatmap_cells(codes, get_locale())  # at render time: render() has set the locale
+        html = [
+            cells.get((code, status)) or _heatmap_cell(code, status, status)
+            for code in codes
+            for status in (statuses.get(code, "leeg"),)
+        ]
+        return Markup("".join(html))  # noqa: S704 - every piece was escaped by Markup.format above
+
+    return row
 
 
 @router.get("/cohorten/{cohort_id}/overzicht")
@@ -255,11 +352,17 @@ def cohort_overview(
         "cohorts/overview.html",
         {
             "view": view,
-            "groups_only": request.query_params.get("weergave") == "groepen",
+            "heatmap_row": heatmap_row(view.framework),
             "statuses": [s.value for s in SlotStatus],
-            "query": urlencode(filters.query()),
+            "query": urlencode(filters.query(pagina=None)),
+            "export_query": urlencode(filters.query(pagina=None, niveau=None)),
         },
     )
+
+
+def _export_filters(request: Request) -> overview_service.Filters:
+    """Exports hold every filtered student with every eindterm's status, whatever level the page shows."""
+    return replace(overview_filters(request), level="eindterm", page=1)
 
 
 @router.get("/cohorten/{cohort_id}/overzicht.csv")
@@ -268,7 +371,7 @@ def cohort_overview_csv(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
+    view = cohort_view(request, db, cohort, filters=_export_filters(request), paginate=False, extras=False)
     headers = {"Content-Disposition": content_disposition(f"{cohort.name}.csv")}
     return StreamingResponse(export.csv_chunks(view), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -280,7 +383,7 @@ def cohort_overview_xlsx(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    view = cohort_view(request, db, cohort, filters=overview_filters(request), paginate=False)
+    view = cohort_view(request, db, cohort, filters=_export_filters(request), paginate=False, extras=False)
     path = export.xlsx_file(view)
     background.add_task(path.unlink, missing_ok=True)
     return FileResponse(

@@ -7,6 +7,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
@@ -77,30 +78,40 @@ def coordinated_programme_ids(session: Session, *, actor: Actor) -> list[int]:
 
 
 def visible_student(session: Session, *, actor: Actor, student_id: int) -> User:
-    """The student, if this actor may see them: themself, assigned staff, or their programme's coordinator."""
-    student = session.get(User, student_id)
-    if student is None or not actor.can(Permission.student_view):
+    """The student, if this actor may see them: themself, assigned staff, or their programme's coordinator.
+
+    One query: the user together with the scope check (every student page asks this first)."""
+    if not actor.can(Permission.student_view):
         raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
     if actor.id == student_id and actor.has_role(Role.student):
+        student = session.get(User, student_id)
+        if student is None:
+            raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
         return student
     conditions = [col(Enrolment.supervisor_id) == actor.id, col(Enrolment.assessor_id) == actor.id]
-    programme_ids = coordinated_programme_ids(session, actor=actor)
-    if programme_ids:
-        conditions.append(col(Cohort.programme_id).in_(programme_ids))
-    found = session.exec(
+    if actor.can(Permission.cohort_view):
+        coordinated = select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)
+        conditions.append(col(Cohort.programme_id).in_(coordinated))
+    in_scope = (
         select(Enrolment.id)
         .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .where(Enrolment.student_id == student_id, or_(*conditions))
-        .limit(1)
-    ).first()
+        .where(col(Enrolment.student_id) == student_id, or_(*conditions))
+        .exists()
+    )
+    found = session.exec(select(User).where(col(User.id) == student_id, in_scope)).first()
     if found is None:
         raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
-    return student
+    return found
 
 
 def visible_cohort(session: Session, *, actor: Actor, cohort_id: int) -> Cohort:
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None or cohort.programme_id not in coordinated_programme_ids(session, actor=actor):
+    cohort = None
+    if actor.can(Permission.cohort_view):  # one query: the cohort, if the actor coordinates its programme
+        coordinated = select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)
+        cohort = session.exec(
+            select(Cohort).where(col(Cohort.id) == cohort_id, col(Cohort.programme_id).in_(coordinated))
+        ).first()
+    if cohort is None:
         raise NotFound("Dit cohort bestaat niet of u heeft er geen toegang toe.")
     return cohort
 
@@ -219,6 +230,40 @@ def cohort_members(session: Session, *, cohort_id: int) -> list[Member]:
         for e in enrolments
     ]
     return sorted(members, key=lambda m: m.student.name.lower())
+
+
+def _members_query(cohort_id: int):  # type: ignore[no-untyped-def]
+    supervisor, assessor = aliased(User), aliased(User)
+    return (
+        select(Enrolment, User, supervisor, assessor, func.count().over())  # type: ignore[call-overload]
+        .join(User, col(User.id) == Enrolment.student_id)
+        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
+        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
+        .where(Enrolment.cohort_id == cohort_id)
+    )
+
+
+def cohort_members_page(session: Session, *, cohort_id: int, page: int, size: int) -> tuple[list[Member], int]:
+    """One page of the cohort's students by name, with their staff, and how many there are: one query."""
+    rows = session.exec(
+        _members_query(cohort_id)
+        .order_by(func.lower(User.name), col(User.id))
+        .limit(size)
+        .offset((max(page, 1) - 1) * size)
+    ).all()
+    if rows:
+        total = rows[0][4]
+    else:
+        total = session.exec(select(func.count()).select_from(Enrolment).where(Enrolment.cohort_id == cohort_id)).one()
+    return [Member(enrolment=e, student=u, supervisor=s, assessor=a) for e, u, s, a, _ in rows], total
+
+
+def cohort_member(session: Session, *, cohort_id: int, student_id: int) -> Member:
+    row = session.exec(_members_query(cohort_id).where(Enrolment.student_id == student_id)).first()
+    if row is None:
+        raise NotFound("Deze student zit niet in dit cohort.")
+    enrolment, student, supervisor, assessor, _ = row
+    return Member(enrolment=enrolment, student=student, supervisor=supervisor, assessor=assessor)
 
 
 def staff_with_role(session: Session, *, role: Role) -> list[User]:
