@@ -40,7 +40,7 @@ pytest: install
 migrate: install
 	$(BIN)/portfolio migrate
 
-## make bench: benchmarks against a real server (1 GiB upload: throughput, peak RSS); see bench/README.md
+## make bench: benchmarks against a real server (pages vs. their SQL floor, load, 1 GiB upload); see bench/README.md
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

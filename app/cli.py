@@ -26,6 +26,8 @@ storage_cli = typer.Typer(help="Bestandsopslag controleren.", no_args_is_help=Tr
 cli.add_typer(storage_cli, name="storage")
 audit_cli = typer.Typer(help="De auditlog controleren.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
+retention_cli = typer.Typer(help="Bewaartermijnen toepassen (AVG).", no_args_is_help=True)
+cli.add_typer(retention_cli, name="retention")
 
 
 def _database_url() -> str:
@@ -127,7 +129,18 @@ def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> N
     def daily_digests(session: Session, now: datetime) -> None:
         signoff.send_digests(session, now=now, settings=settings)
 
-    run_worker(settings=settings, once=once, stop=stop, extra_jobs=[reminders_and_escalations, daily_digests])
+    def waiting_exports(session: Session, now: datetime) -> None:
+        from app.privacy.export import build_waiting
+        from app.storage import storage_from_settings
+
+        build_waiting(session, now, storage=storage_from_settings(settings), settings=settings)
+
+    run_worker(
+        settings=settings,
+        once=once,
+        stop=stop,
+        extra_jobs=[reminders_and_escalations, daily_digests, waiting_exports],
+    )
 
 
 @cli.command()
@@ -191,6 +204,24 @@ def import_people(
     )
 
 
+@cli.command("programme-hours")
+def programme_hours(
+    programme: int = typer.Argument(..., help="Id van de opleiding."),
+    hours: int | None = typer.Argument(None, help="Minimum goedgekeurde praktijkuren; weglaten: volg het kader."),
+) -> None:
+    """Stel het minimum aantal goedgekeurde praktijkuren voor diplomagereedheid in voor een opleiding."""
+    from app.hours import service as hours_service
+
+    with _engine() as engine, Session(engine) as session:
+        try:
+            hours_service.set_programme_minimum(session, programme_id=programme, hours=hours, actor_id=None)
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+    typer.echo(f"Opleiding {programme}: minimum praktijkuren {hours if hours is not None else 'volgens het kader'}.")
+
+
 @storage_cli.command("check")
 def storage_check(
     remove: bool = typer.Option(False, "--remove", help="Verwijder verweesde bestanden en achtergebleven uploads."),
@@ -199,13 +230,16 @@ def storage_check(
     """Vergelijk opslag en database: verweesde bestanden, ontbrekende bestanden, afwijkende checksums."""
     from datetime import timedelta
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from app.evidence.models import Blob
     from app.storage import check_storage, storage_from_settings
 
     with _engine() as engine, Session(engine) as session:
-        known: dict[str, str | None] = dict(session.exec(select(Blob.key, Blob.sha256)).all())
+        # Files removed by retention or erasure are meant to be gone: not "missing".
+        known: dict[str, str | None] = dict(
+            session.exec(select(Blob.key, Blob.sha256).where(col(Blob.removed_at).is_(None))).all()
+        )
     report = check_storage(
         storage_from_settings(get_settings()), known=known, remove=remove, grace=timedelta(minutes=grace_minutes)
     )
@@ -238,6 +272,27 @@ def audit_verify() -> None:
     from app.audit.verify import verify_command
 
     raise typer.Exit(verify_command())
+
+
+@retention_cli.command("run")
+def retention_run(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Laat zien wat zou worden verwijderd; wijzig niets."),
+) -> None:
+    """Verwijder wat over de bewaartermijn is (bewijsbestanden, exports, toegangslog). Dagelijks veilig te draaien."""
+    from app.privacy import retention
+    from app.storage import storage_from_settings
+
+    settings = get_settings()
+    with _engine() as engine, Session(engine) as session:
+        due = retention.plan(session, settings=settings)
+        if dry_run:
+            counts = due.counts()
+        else:
+            storage = storage_from_settings(settings)
+            counts = dict(retention.apply(session, plan=due, storage=storage, settings=settings))
+            session.commit()
+    for line in retention.report_lines(counts, dry_run=dry_run):
+        typer.echo(line)
 
 
 def main() -> None:

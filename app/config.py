@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     mail_to_console: bool = False
     worker_interval_seconds: int = 10
 
+    # Retention (AVG): `portfolio retention run` deletes what is due, daily.
+    retention_evidence_months_after_decision: int = 12  # evidence files, after the readiness (diploma) decision
+    retention_evidence_months_after_leaving: int = 6  # evidence files, after the student left the programme
+    retention_records_years: int = 7  # decision record, scores and dossier hash manifest
+    retention_access_log_months: int = 24  # access-log rows (who viewed which personal data)
+    retention_export_days: int = 7  # generated per-student export ZIPs
+    # The privacy statement's contact (the school's privacy officer / FG), shown as written on /privacy.
+    privacy_contact: str = "de functionaris gegevensbescherming (FG) van uw school, via de opleidingscoördinator"
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

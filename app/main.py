@@ -32,6 +32,13 @@ CSP = (
 
 
 _TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen)/)[A-Za-z0-9_-]+")
+# Streamed uploads carry the CSRF token in the query string (see app.web.csrf_protect), and the cohort overview's
+# search (`zoek`: a name or student number) and workplace filter are personal: not for the logs either.
+_TOKEN_QUERY = re.compile(r"([?&](?:csrf_token|zoek|werkplek)=)[^&#\s]+")
+
+
+def redact_tokens(text: str) -> str:
+    return _TOKEN_QUERY.sub(r"\1…", _TOKEN_PATH.sub(r"\1…", text))
 
 
 class RedactTokens(logging.Filter):
@@ -39,7 +46,7 @@ class RedactTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
@@ -125,6 +132,9 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    from app.audit import service as audit_chain
+
+    audit_chain.configure(settings.secret_key)  # the audit chain's HMAC key derives from SECRET_KEY
     app.state.frameworks = registry
     app.state.engine = make_engine(settings.database_url)
     app.state.storage = storage_from_settings(settings)
@@ -185,4 +195,22 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         app.include_router(module.router)
     for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api, assessment_api):
         app.include_router(module.router, prefix="/api/v1")
+    from app.privacy import erasure_routes  # erasure on request, leaving the programme
+
+    app.include_router(erasure_routes.router)
+    from app.hours import api as hours_api  # praktijkuren
+    from app.hours import routes as hours_routes
+
+    app.include_router(hours_routes.router)
+    app.include_router(hours_api.router, prefix="/api/v1")
+    from app.privacy import api as privacy_api  # register, inzage (access log), exports, statement
+    from app.privacy import routes as privacy_routes
+
+    app.include_router(privacy_routes.router)
+    app.include_router(privacy_api.router, prefix="/api/v1")
+    from app.development import api as development_api  # deskundigheidsbevordering, register readiness
+    from app.development import routes as development_routes
+
+    app.include_router(development_routes.router)
+    app.include_router(development_api.router, prefix="/api/v1")
     return app

@@ -4,26 +4,36 @@ from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
+from app.hours.models import HoursDecision, PracticeHours
 from app.notifications.models import OutboxMessage
+from app.privacy.models import AccessEvent, PrivacyExport
 from app.readiness.models import Dossier, ReadinessEvent
 from app.signoff.models import Reminder, SignOff, SupervisorLink
 
 __all__ = [
+    "AccessEvent",
     "Assessment",
     "AuditChainHead",
     "AuditEvent",
     "Blob",
     "Cohort",
+    "DevelopmentEntry",
+    "DevelopmentWithdrawal",
     "Dossier",
     "Enrolment",
     "Evidence",
     "EvidenceFile",
     "EvidenceLink",
+    "EvidenceMethod",
     "EvidenceVersion",
+    "HoursDecision",
     "LoginAttempt",
     "OutboxMessage",
     "PasswordResetToken",
+    "PracticeHours",
+    "PrivacyExport",
     "Programme",
     "ProgrammeCoordinator",
     "ReadinessEvent",

@@ -1,12 +1,14 @@
 """Shared web plumbing: templates, the signed-in actor, permissions, CSRF and rendering."""
 
+import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -37,14 +39,27 @@ _env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore
 templates = Jinja2Templates(env=_env)
 
 
-def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
+@functools.lru_cache(maxsize=16)
+def _babel_locale(code: str) -> Locale:
+    """Parsed once per locale: a page with 56 dates would otherwise parse it 56 times."""
+    return Locale.parse(code)
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(value: date | datetime, fmt: str, locale: str) -> str:
+    """Babel's formatting is the costliest part of a portfolio page (a date per slot); the same dates come back
+    on every visit, so the text is kept."""
     from babel.dates import format_date, format_datetime
 
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMM yyyy HH:mm", locale=_babel_locale(locale))
+    return format_date(value, fmt, locale=_babel_locale(locale))
+
+
+def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, "d MMM yyyy HH:mm", locale=get_locale())
-    return format_date(value, fmt, locale=get_locale())
+    return _formatted(value, fmt, get_locale())
 
 
 templates.env.filters["datum"] = _format_date
@@ -98,16 +113,17 @@ def optional_actor(request: Request, db: Session = DB) -> accounts.Actor | None:
     return actor
 
 
-def current_actor(actor: accounts.Actor | None = Depends(optional_actor)) -> accounts.Actor:
+# The two checks below do no I/O: `async def` keeps them on the event loop (a sync dependency is a thread hop).
+async def current_actor(actor: accounts.Actor | None = Depends(optional_actor)) -> accounts.Actor:
     if actor is None:
         raise NotAuthenticated()
     return actor
 
 
-def require(permission: Permission) -> Callable[..., accounts.Actor]:
+def require(permission: Permission) -> Callable[..., Awaitable[accounts.Actor]]:
     """Dependency: the signed-in actor, holding `permission`; others get 404 (nothing to see here)."""
 
-    def dependency(actor: accounts.Actor = Depends(current_actor)) -> accounts.Actor:
+    async def dependency(actor: accounts.Actor = Depends(current_actor)) -> accounts.Actor:
         if not actor.can(permission):
             raise NotFound()
         return actor

@@ -62,6 +62,8 @@ def known(app: FastAPI, world: World, client_factory: Any) -> Known:
     evidence = created.json()
     submitted = student.post("/api/v1/submissions", json={"eindtermen": ["IA-a", "IA-c"]})
     assert submitted.status_code == 201, submitted.text
+    exported = student.post("/portfolio/export")  # a privacy export of the student's own data
+    assert exported.status_code == 303, exported.text
     return {
         "student_id": [world.student.id, world.other_student.id],
         "cohort_id": [world.cohort.id, world.other_cohort.id],
@@ -71,6 +73,7 @@ def known(app: FastAPI, world: World, client_factory: Any) -> Known:
         "code": ["IA-a", "IA-b", "IA-c"],
         "framework_id": ["bvjn-eindtermen"],
         "version": ["2012"],
+        "export_id": [int(exported.headers["location"].rsplit("/", 1)[1])],
     }
 
 

@@ -428,3 +428,132 @@ def test_concurrent_writers_form_one_linear_chain(db: Session, world: World, eng
     assert written == {f"{w}-{i}" for w in range(threads_n) for i in range(per_thread)}
     head = db.exec(select(AuditChainHead)).one()
     assert (head.last_event_id, head.last_hash) == (rows[-1][0], rows[-1][2])
+
+
+# --- the chain is keyed -----------------------------------------------------------------------------------------
+
+
+def _rewrite_whole_chain(db: Session, hash_of) -> None:  # type: ignore[no-untyped-def]
+    """What someone with write access to the database could do: recompute every row's links and the head."""
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    previous = ""
+    for row in db.execute(sa_select(table).order_by(table.c.id)).fetchall():
+        new_hash = hash_of(previous, row)
+        db.execute(sa_update(table).where(table.c.id == row.id).values(prev_hash=previous, hash=new_hash, action="x"))
+        previous = new_hash
+    head = AuditChainHead.__table__  # type: ignore[attr-defined]
+    db.execute(sa_update(head).values(last_hash=previous))
+    db.commit()
+
+
+def test_a_chain_rewritten_end_to_end_without_the_key_is_detected(db: Session, world: World) -> None:
+    import hashlib
+    import hmac
+
+    from app.audit.verify import unkeyed_hash
+
+    _record_some(db, world)
+    first = _all_ids(db)[0]
+
+    def unkeyed(previous: str, row) -> str:  # type: ignore[no-untyped-def]
+        fields = ["audit-v2", previous, row.id, audit.canonical_at(row.at), row.actor_id, "x", row.object_type]
+        fields += [row.object_id, row.data]
+        return hashlib.sha256(audit.canonical_json(fields).encode()).hexdigest()
+
+    _rewrite_whole_chain(db, unkeyed)
+    report = verify_chain(db)
+    assert not report.ok and report.first_bad_id == first
+    assert report.problem == f"Rij {first}: {CONTENT_PROBLEM}."
+
+    # The old, unkeyed form is named as such.
+    from types import SimpleNamespace
+
+    def old_form(previous: str, row) -> str:  # type: ignore[no-untyped-def]
+        return unkeyed_hash(SimpleNamespace(**{**row._asdict(), "prev_hash": previous, "action": "x"}))
+
+    _rewrite_whole_chain(db, old_form)
+    report = verify_chain(db)
+    assert not report.ok and report.first_bad_id == first
+    assert report.problem is not None and "zonder de sleutel" in report.problem
+
+    # With another key (another SECRET_KEY) it does not pass either.
+    other = audit.chain_key_for("another-secret")
+
+    def other_key(previous: str, row) -> str:  # type: ignore[no-untyped-def]
+        fields = ["audit-v2", previous, row.id, audit.canonical_at(row.at), row.actor_id, "x", row.object_type]
+        fields += [row.object_id, row.data]
+        return hmac.new(other, audit.canonical_json(fields).encode(), hashlib.sha256).hexdigest()
+
+    _rewrite_whole_chain(db, other_key)
+    assert not verify_chain(db).ok
+
+
+def test_the_migration_keys_an_existing_chain_and_keeps_tampering_visible(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A chain written before the key (plain SHA-256) is re-hashed with the key; a tampered row stays named."""
+    import hashlib
+    import json as json_module
+
+    from alembic import command
+
+    from app import migrate
+    from app.db import make_engine
+
+    def v1(previous: str, event_id: int, at: datetime, action: str, data: dict) -> str:  # type: ignore[type-arg]
+        fields = ["audit-v1", previous, event_id, audit.canonical_at(at), None, action, "thing", str(event_id), data]
+        return hashlib.sha256(audit.canonical_json(fields).encode()).hexdigest()
+
+    results = {}
+    for tampered in (False, True):
+        url = f"sqlite:///{tmp_path / f'chain-{tampered}.db'}"
+        config = migrate.alembic_config(url)
+        command.upgrade(config, "b9a1c0de0003")
+        engine = make_engine(url)
+        previous = ""
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (at, action, object_type, data, prev_hash, hash) "
+                    "VALUES ('2025-01-01 00:00:00.000000', 'legacy', 'thing', '{}', '', '')"
+                )
+            )
+            for event_id in range(2, 7):
+                at = datetime(2026, 1, event_id, 12, 0, 0, 123, tzinfo=UTC)
+                data = {"n": event_id}
+                digest = v1(previous, event_id, at, "test.event", data)
+                action = "altered" if tampered and event_id == 4 else "test.event"
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_event (id, at, action, object_type, object_id, data, prev_hash, hash) "
+                        "VALUES (:id, :at, :action, 'thing', :oid, :data, :prev, :hash)"
+                    ),
+                    {
+                        "id": event_id,
+                        "at": at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                        "action": action,
+                        "oid": str(event_id),
+                        "data": json_module.dumps(data),
+                        "prev": previous,
+                        "hash": digest,
+                    },
+                )
+                previous = digest
+            conn.execute(
+                text("INSERT INTO audit_chain_head (id, last_event_id, last_hash) VALUES (1, 6, :h)"), {"h": previous}
+            )
+        monkeypatch.setenv("SECRET_KEY", "the-production-secret")
+        get_settings.cache_clear()
+        try:
+            command.upgrade(config, "head")
+        finally:
+            get_settings.cache_clear()
+        audit.configure("the-production-secret")
+        try:
+            with Session(engine) as session:
+                results[tampered] = verify_chain(session)
+        finally:
+            audit.configure("test-secret")
+            engine.dispose()
+    assert results[False].ok and (results[False].checked, results[False].legacy) == (5, 1), results[False]
+    assert not results[True].ok and results[True].first_bad_id == 4, results[True]

@@ -118,6 +118,13 @@ def expected_allowed(world: World, route: RouteInfo, permission: str, user: User
         return user.id == world.supervisor.id  # only the student's own praktijkbegeleider decides
     if ("{evidence_id}" in route.path or "{blob_id}" in route.path) and permission == Permission.evidence_write:
         return user.id == world.student.id  # only the owner changes a bewijsstuk
+    if "{development_id}" in route.path and "{student_id}" not in route.path:
+        return user.id == world.student.id  # only the owner corrects or withdraws a development log entry
+    if "{export_id}" in route.path:
+        return user.id == world.student.id  # an export (and its ZIP) is for whoever requested it only
+    if "{entry_id}" in route.path:
+        # Praktijkuren: the student's own praktijkbegeleider decides, only the student removes a concept.
+        return user.id == (world.supervisor.id if permission == Permission.signoff else world.student.id)
     if "{student_id}" in route.path or "{evidence_id}" in route.path or "{blob_id}" in route.path:
         # The sample evidence is submitted, so the student's own staff may see it; drafts are tested elsewhere.
         return user.id in {world.student.id, world.supervisor.id, world.assessor.id, world.coordinator.id}
@@ -169,6 +176,72 @@ def submitted_evidence(app: FastAPI, db: Session, world: World) -> tuple[int, in
     return version.evidence_id, blob.id or 0
 
 
+def submitted_hours(app: FastAPI, db: Session, world: World) -> int:
+    """A submitted praktijkuren entry of world.student: removing it is refused (409), so the world stays."""
+    from app.hours import service as hours
+
+    entry = hours.log_hours(
+        db,
+        student_id=world.student.id or 0,
+        registry=app.state.frameworks,
+        data=hours.HoursInput(work_date="2026-03-02", hours="4", activity="Coaching"),
+    )
+    hours.submit_week(db, student_id=world.student.id or 0, week="2026-W10", settings=None)
+    db.commit()
+    return entry.id or 0
+
+
+def development_entry(app: FastAPI, db: Session, world: World) -> int:
+    """A course with a certificate in world.student's development log (correcting it needs a valid form)."""
+    import hashlib
+
+    from app.development import service as development
+    from app.storage import SpooledFile
+
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    path = app.state.storage.spool_dir() / "certificaat.part"
+    path.write_bytes(pdf)
+    spooled = SpooledFile(
+        path=path,
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        original_name="certificaat.pdf",
+        field_name="files",
+        declared_content_type="application/pdf",
+        head=pdf,
+    )
+    entry = development.add_entry(
+        db,
+        actor=accounts.actor_for(db, user_id=world.student.id or 0),
+        storage=app.state.storage,
+        data=development.EntryInput(title="Cursus", provider="School", entry_date="2026-01-05", hours="8"),
+        files=[spooled],
+    )
+    db.commit()
+    return entry.id or 0
+
+
+def finished_export(app: FastAPI, db: Session, world: World) -> int:
+    """A finished privacy export that world.student requested of their own data."""
+    from app.privacy.models import PrivacyExport
+    from app.storage import new_key
+
+    key = new_key()
+    path = app.state.storage.spool_dir() / "export.part"
+    path.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    app.state.storage.publish(path, key=key, content_type="application/zip")
+    export = PrivacyExport(
+        subject_id=world.student.id or 0,
+        requested_by_id=world.student.id or 0,
+        status="klaar",
+        progress=100,
+        zip_key=key,
+    )
+    db.add(export)
+    db.commit()
+    return export.id or 0
+
+
 def finished_dossier(app: FastAPI, db: Session, world: World) -> int:
     """A built dossier for world.student, so its pages and downloads exist."""
     from app.readiness.models import Dossier
@@ -212,6 +285,9 @@ def test_every_route_for_every_actor(
 
     submission_id = db.exec(sql_select(Submission.id)).one()
     dossier_id = finished_dossier(app, db, world)
+    export_id = finished_export(app, db, world)
+    entry_id = submitted_hours(app, db, world)
+    development_id = development_entry(app, db, world)
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -237,6 +313,9 @@ def test_every_route_for_every_actor(
             "blob_id": str(blob_id),
             "submission_id": str(submission_id),
             "dossier_id": str(dossier_id),
+            "export_id": str(export_id),
+            "entry_id": str(entry_id),
+            "development_id": str(development_id),
             "part": "pdf",
         }
 

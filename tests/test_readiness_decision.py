@@ -128,6 +128,28 @@ NOT_PORTFOLIO_CONTENT = {
     "/studenten/{student_id}/gereedheid/bevestiging",
     "/studenten/{student_id}/gereedheid/heropening",
     "/studenten/{student_id}/dossier",
+    "/portfolio/export",  # an export of one's own data reads the portfolio, it does not change it
+    "/beheer/export",
+    "/cohorten/{cohort_id}/studenten/{student_id}/uitschrijving",  # leaving the programme: an enrolment date
+    # Erasure on request (AVG) deliberately reaches into a sealed portfolio: its files go, while the decision,
+    # the scores and the dossier's hash manifest stay (tests/test_erasure.py proves both).
+    "/beheer/personen/{user_id}/verwijderen",
+    # Praktijkuren are not portfolio content: the dossier does not contain them, and they keep counting towards
+    # the register's 1,400 hours after the diploma. Approved hours are final (never withdrawn), so logging or
+    # deciding hours after the seal can only add to the approved total: the sealed verdict cannot become untrue.
+    "/praktijkuren",
+    "/praktijkuren/week",
+    "/praktijkuren/{entry_id}/verwijderen",
+    "/aftekenen/uren/week",
+    "/aftekenen/uren/{entry_id}/terug",
+    "/link/{token}/uren/week",
+    "/link/{token}/uren/{entry_id}/terug",
+    "/api/v1/students/{student_id}/hours",
+    # Deskundigheidsbevordering and diplomas are for the register, not for the exam committee's dossier: the
+    # student keeps logging them after the diploma (tests/test_development.py proves the log stays open).
+    "/portfolio/ontwikkeling",
+    "/portfolio/ontwikkeling/{development_id}/correctie",
+    "/portfolio/ontwikkeling/{development_id}/intrekken",
 }
 
 

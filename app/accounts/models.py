@@ -37,6 +37,8 @@ class User(SQLModel, table=True):
     notify_daily_digest: bool = Field(default=False)
     last_digest_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    # Erased on request (or when the records' retention ended): the row stays, pseudonymised.
+    erased_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
 
 
 class UserRole(SQLModel, table=True):

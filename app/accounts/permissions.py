@@ -10,6 +10,8 @@ class Permission(StrEnum):
     framework_view = "framework:view"
     portfolio_own = "portfolio:own"  # the student's own portfolio
     evidence_write = "evidence:write"  # create and revise one's own bewijsstukken, indienen
+    hours_write = "hours:write"  # log and submit one's own praktijkuren
+    development_write = "development:write"  # log one's own deskundigheidsbevordering and diplomas
     student_view = "student:view"  # a student's portfolio, within the viewer's scope
     students_assigned = "students:assigned"  # the list of students assigned to me
     signoff = "signoff:decide"  # aftekenen as praktijkbegeleider
@@ -24,6 +26,9 @@ class Permission(StrEnum):
     people_import = "people:import"
     assignment_manage = "assignment:manage"
     user_manage = "user:manage"
+    person_erase = "person:erase"  # erase a person's personal data on request (AVG), with a reason
+    privacy_register = "privacy:register"  # the register of personal data (AVG art. 30)
+    privacy_export_any = "privacy:export-any"  # export anyone's personal data on request (AVG art. 15/20)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -33,6 +38,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.framework_view,
             Permission.portfolio_own,
             Permission.evidence_write,
+            Permission.hours_write,
+            Permission.development_write,
             Permission.student_view,
         }
     ),
@@ -68,10 +75,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.substitute_approve,
             Permission.readiness_decide,
             Permission.readiness_confirm,
+            Permission.privacy_register,
         }
     ),
     # Data minimisation: the beheerder manages accounts but does not read portfolios.
-    Role.beheerder: frozenset({Permission.signed_in, Permission.framework_view, Permission.user_manage}),
+    Role.beheerder: frozenset(
+        {
+            Permission.signed_in,
+            Permission.framework_view,
+            Permission.user_manage,
+            Permission.person_erase,
+            Permission.privacy_register,
+            Permission.privacy_export_any,
+        }
+    ),
 }
 
 

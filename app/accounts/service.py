@@ -205,14 +205,16 @@ def _aware(moment: datetime) -> datetime:
 
 def resolve_session(session: Session, *, token: str, settings: Settings) -> Actor | None:
     """The actor behind a session cookie, or None when it is unknown, expired, idle or its user disabled."""
-    row = session.exec(
-        select(UserSession, User)
+    # One query on every signed-in request: the session, its user and their roles (a row per role).
+    rows = session.exec(
+        select(UserSession, User, UserRole.role)
         .join(User, col(User.id) == UserSession.user_id)
+        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
         .where(UserSession.token_hash == _digest(token))
-    ).first()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    user_session, user = row
+    user_session, user, _ = rows[0]
     now = utcnow()
     idle_limit = timedelta(minutes=settings.session_idle_minutes)
     if (
@@ -227,7 +229,7 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
         user_session.last_seen_at = now
         session.add(user_session)
     assert user.id is not None
-    roles = roles_of(session, user_id=user.id)
+    roles = frozenset(Role(role) for _, _, role in rows if role is not None)
     return Actor(
         id=user.id,
         name=user.name,

@@ -14,6 +14,7 @@ from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
 from app.errors import ERROR_RESPONSES, error_responses
 from app.framework.routes import registry_of
+from app.privacy.access import log_view
 from app.readiness import service as readiness
 from app.web import require, settings_of
 
@@ -25,6 +26,7 @@ def student_readiness(
     request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> dict[str, Any]:
     framework, verdict = readiness.readiness_of(db, student=student, registry=registry_of(request))
+    log_view(request, db, student_id=student.id or 0, kind="gereedheid")
     return {
         "student_id": student.id,
         "framework": {"id": framework.id, "version": framework.version},

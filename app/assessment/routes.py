@@ -16,11 +16,12 @@ from app.errors import NotFound
 from app.evidence.filetypes import content_disposition
 from app.evidence.routes import FILE_HEADERS
 from app.framework.routes import registry_of
+from app.privacy.access import log_view
 from app.readiness import dossier as dossier_service
 from app.readiness import seal
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
-from app.web import redirect, render, require, settings_of
+from app.web import is_htmx, redirect, render, require, settings_of
 
 router = APIRouter()
 
@@ -68,7 +69,11 @@ def substitute(
 
 def _readiness_page(request: Request, db: Session, student: User) -> Response:
     framework, verdict = readiness.readiness_of(db, student=student, registry=registry_of(request))
-    decision, confirmation = seal.state(db, student_id=student.id or 0)
+    # The events are listed anyway: the seal's state comes from them, not from a second query.
+    history = readiness.decision_history(db, student_id=student.id or 0)
+    decision, confirmation = seal.state_of(event for event, _ in history)
+    actor = getattr(request.state, "actor", None)
+    may_decide = actor is not None and actor.can(Permission.readiness_decide)
     return render(
         request,
         "assessment/readiness.html",
@@ -78,8 +83,9 @@ def _readiness_page(request: Request, db: Session, student: User) -> Response:
             "readiness": verdict,
             "decision": decision,
             "confirmation": confirmation,
-            "history": readiness.decision_history(db, student_id=student.id or 0),
-            "dossiers": dossier_service.dossiers_of(db, student_id=student.id or 0),
+            "history": history,
+            # Shown only to those who may build one.
+            "dossiers": dossier_service.dossiers_of(db, student_id=student.id or 0) if may_decide else [],
         },
     )
 
@@ -88,6 +94,7 @@ def _readiness_page(request: Request, db: Session, student: User) -> Response:
 def readiness_page(
     request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> Response:
+    log_view(request, db, student_id=student.id or 0, kind="gereedheid")
     return _readiness_page(request, db, student)
 
 
@@ -160,9 +167,10 @@ def dossier_page(
     student: User = Depends(student_in_scope(Permission.readiness_decide)),
 ) -> Response:
     """Polls itself with HTMX until the dossier is ready: a progress bar, then the downloads."""
-    return render(
-        request, "assessment/dossier.html", {"student": student, "dossier": _dossier(db, student, dossier_id)}
-    )
+    dossier = _dossier(db, student, dossier_id)
+    if not is_htmx(request):  # the progress polls are not views of their own
+        log_view(request, db, student_id=student.id or 0, kind="dossier", object_id=dossier.id)
+    return render(request, "assessment/dossier.html", {"student": student, "dossier": dossier})
 
 
 @router.get("/studenten/{student_id}/dossier/{dossier_id}/{part}")
@@ -177,6 +185,7 @@ def dossier_file(
     key = {"pdf": dossier.pdf_key, "zip": dossier.zip_key}.get(part)
     if key is None:
         raise NotFound()
+    log_view(request, db, student_id=student.id or 0, kind="dossier", object_id=f"{dossier.id}/{part}")
     name = f"dossier-{student.student_number or student.id}.{part}"
     headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
     media = "application/pdf" if part == "pdf" else "application/zip"

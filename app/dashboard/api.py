@@ -12,6 +12,7 @@ from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
 from app.errors import ERROR_RESPONSES
 from app.framework.routes import registry_of
+from app.privacy.access import log_view
 
 router = APIRouter(tags=["portfolio"], responses=ERROR_RESPONSES)
 
@@ -21,6 +22,7 @@ def student_portfolio(
     request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> dict[str, Any]:
     view = service.portfolio(db, student=student, registry=registry_of(request))
+    log_view(request, db, student_id=student.id or 0, kind="portfolio")
     return {
         "student": {"id": student.id, "name": student.name, "student_number": student.student_number},
         "cohort": {"id": view.cohort.id, "name": view.cohort.name},

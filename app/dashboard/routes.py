@@ -11,6 +11,7 @@ from app.cohorts import service as cohorts
 from app.dashboard import service
 from app.db import DB, RowId
 from app.framework.routes import registry_of
+from app.privacy.access import log_view
 from app.web import render, require
 
 router = APIRouter()
@@ -39,6 +40,7 @@ def student_portfolio(
     request: Request, db: Session = DB, student: User = Depends(student_in_scope(Permission.student_view))
 ) -> Response:
     view = service.portfolio(db, student=student, registry=registry_of(request))
+    log_view(request, db, student_id=student.id or 0, kind="portfolio")
     return render(request, "dashboard/portfolio.html", {"view": view, "own": False})
 
 

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment
 from app.errors import NotFound
-from app.evidence.service import slots_of
+from app.evidence.models import Slot
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Eindterm, Framework, FrameworkGroup
 
@@ -56,28 +58,55 @@ class PortfolioView:
 
 
 def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -> PortfolioView:
-    """The student's slots in the framework version their current cohort is pinned to."""
-    enrolments = cohorts.enrolments_of_student(session, student_id=student.id or 0)
-    if not enrolments:
+    """The student's slots in the framework version their current cohort is pinned to.
+
+    Two queries whatever the portfolio holds: the current enrolment with its cohort and praktijkbegeleider, and
+    the slot rows (the per-slot state table: evidence items are counted there, not here)."""
+    supervisor_user = aliased(User)
+    current = session.exec(
+        select(Enrolment, Cohort, supervisor_user)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .outerjoin(supervisor_user, col(supervisor_user.id) == col(Enrolment.supervisor_id))
+        .where(Enrolment.student_id == student.id)
+        .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
+        .limit(1)
+    ).first()
+    if current is None:
         raise NotFound("Deze student is (nog) niet ingeschreven in een cohort.")
-    enrolment, cohort = enrolments[0]
+    enrolment, cohort, supervisor = current
     framework = cohorts.framework_of(registry, cohort)
-    slots = slots_of(session, student_id=student.id or 0, framework=framework)
+    # Plain rows, not Slot objects: this page is the one every student opens first, and often.
+    slots = {
+        code: (status, evidence_count, last_activity_at, score)
+        for code, status, evidence_count, last_activity_at, score in session.connection().execute(
+            sa_select(
+                col(Slot.eindterm_code),
+                col(Slot.status),
+                col(Slot.evidence_count),
+                col(Slot.last_activity_at),
+                col(Slot.score),
+            ).where(
+                col(Slot.student_id) == student.id,
+                col(Slot.framework_id) == framework.id,
+                col(Slot.framework_version) == framework.version,
+            )
+        )
+    }
 
     def view(e: Eindterm) -> SlotView:
         slot = slots.get(e.code)
         if slot is None:  # no event yet for this eindterm
             return SlotView(eindterm=e, status="leeg", evidence_count=0)
+        status, evidence_count, last_activity_at, score = slot
         return SlotView(
             eindterm=e,
-            status=slot.status,
-            evidence_count=slot.evidence_count,
-            last_activity_at=slot.last_activity_at,
-            score=slot.score,
+            status=status,
+            evidence_count=evidence_count,
+            last_activity_at=last_activity_at,
+            score=score,
         )
 
     groups = [GroupView(group=g, slots=[view(e) for e in g.eindtermen]) for g in framework.groups]
-    supervisor = session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None
     return PortfolioView(
         student=student, enrolment=enrolment, cohort=cohort, framework=framework, groups=groups, supervisor=supervisor
     )

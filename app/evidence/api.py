@@ -16,6 +16,7 @@ from app.evidence import service
 from app.evidence.models import Blob, Evidence, Submission
 from app.evidence.routes import blob_in_scope, evidence_in_scope, file_response, save_from_request, storage_of
 from app.framework.routes import registry_of
+from app.privacy.access import log_view
 from app.web import require
 
 router = APIRouter(tags=["bewijs"], responses=ERROR_RESPONSES)
@@ -37,6 +38,11 @@ MULTIPART_BODY: dict[str, Any] = {
                         "privacy": {"type": "string", "enum": ["ja"], "description": "Cliëntgegevens geanonimiseerd."},
                         "eindterm": {"type": "array", "items": {"type": "string"}},
                         "keep_file": {"type": "array", "items": {"type": "integer"}},
+                        "methode": {
+                            "type": "array",
+                            "items": {"type": "string", "maxLength": 60},
+                            "description": "Sleutels van methoden uit het beroepsprofiel.",
+                        },
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                     },
                     "additionalProperties": {"type": "string", "description": "onderbouwing_<code>"},
@@ -84,6 +90,7 @@ def evidence_json(db: Session, evidence: Evidence, own: bool) -> dict[str, Any]:
                 "files": [blob_json(b) for b in h.files],
                 "eindtermen": [{"code": link.eindterm_code, "justification": link.justification} for link in h.links],
                 "submission_ids": [s.id for s in h.submissions],
+                "methods": h.methods,
             }
             for h in history
         ],
@@ -123,10 +130,12 @@ async def revise_evidence(
 
 @router.get("/evidence/{evidence_id}")
 def get_evidence(
+    request: Request,
     db: Session = DB,
     scoped: tuple[Evidence, bool] = Depends(evidence_in_scope(Permission.student_view)),
 ) -> dict[str, Any]:
     evidence, own = scoped
+    log_view(request, db, student_id=evidence.student_id, kind="bewijsstuk", object_id=evidence.id)
     return evidence_json(db, evidence, own)
 
 
@@ -167,5 +176,6 @@ def submit(
 
 
 @router.get("/files/{blob_id}", response_class=Response, responses=FILE_RESPONSE)
-def download(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+def download(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_scope)) -> Response:
+    log_view(request, db, student_id=blob.student_id, kind="bestand", object_id=blob.id)
     return file_response(storage_of(request), blob, inline=False)

@@ -7,7 +7,7 @@ version, so what a praktijkbegeleider signed or a beoordelaar scored stays exact
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
@@ -80,6 +80,8 @@ class Blob(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    # Retention or erasure deleted the file from storage; size and sha256 stay for the dossier's manifest.
+    removed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
 
 
 class EvidenceFile(SQLModel, AppendOnly, table=True):
@@ -129,7 +131,22 @@ class Slot(SQLModel, table=True):
     """
 
     __tablename__ = "slot"
-    __table_args__ = (UniqueConstraint("student_id", "framework_id", "framework_version", "eindterm_code"),)
+    __table_args__ = (
+        UniqueConstraint("student_id", "framework_id", "framework_version", "eindterm_code"),
+        # Covering index for the cohort overview: counting and listing slots per student reads no table rows.
+        Index(
+            "ix_slot_progress",
+            "student_id",
+            "framework_id",
+            "framework_version",
+            "status",
+            "score",
+            "eindterm_code",
+            "last_activity_at",
+        ),
+        # A decision moves the slot that holds the submission (and the pending list joins on it).
+        Index("ix_slot_submission_id", "submission_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="user_account.id", index=True)

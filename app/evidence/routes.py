@@ -16,6 +16,7 @@ from app.accounts.service import Actor
 from app.assessment import service as assessment_service
 from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId
+from app.development import methods as method_tags
 from app.errors import NotFound
 from app.evidence import service
 from app.evidence.filetypes import content_disposition
@@ -23,6 +24,7 @@ from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
 from app.i18n import ngettext
+from app.privacy.access import log_view
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart
@@ -81,6 +83,7 @@ def slot_page(
     own = actor.id == student.id
     segments = framework_service.annotate(framework, eindterm.text)
     slot = service.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
+    log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
     return render(
         request,
         "evidence/slot.html",
@@ -122,6 +125,7 @@ def _form_context(request: Request, db: Session, actor: Actor, **extra: Any) -> 
         "form": service.EvidenceInput(),
         "evidence": None,
         "current_files": [],
+        "beroepsprofiel": method_tags.profile_or_none(registry_of(request)),
         **extra,
     }
 
@@ -167,6 +171,7 @@ async def _read_form(request: Request) -> tuple[service.EvidenceInput, list[Spoo
         privacy_confirmed=one("privacy") == "ja",
         eindtermen={code: one(f"onderbouwing_{code}") for code in codes},
         keep_blob_ids=[int(v) for v in fields.get("keep_file", []) if v.isdecimal() and len(v) < 10],
+        methods=fields.get("methode", []),
     )
     return data, files
 
@@ -274,6 +279,7 @@ def evidence_page(
     evidence, own = scoped
     framework, _ = service.student_framework(db, student_id=evidence.student_id, registry=registry_of(request))
     history = service.evidence_history(db, evidence=evidence, include_drafts=own)
+    log_view(request, db, student_id=evidence.student_id, kind="bewijsstuk", object_id=evidence.id)
     return render(
         request,
         "evidence/detail.html",
@@ -285,6 +291,7 @@ def evidence_page(
             "current": history[0] if history else None,
             "history": history,
             "inline_kinds": INLINE_KINDS,
+            "beroepsprofiel": method_tags.profile_or_none(registry_of(request)),
         },
     )
 
@@ -342,11 +349,13 @@ def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
 
 
 @router.get("/bestanden/{blob_id}")
-def download(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+def download(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_scope)) -> Response:
+    log_view(request, db, student_id=blob.student_id, kind="bestand", object_id=blob.id)
     return file_response(storage_of(request), blob, inline=False)
 
 
 @router.get("/bestanden/{blob_id}/voorbeeld")
-def preview(request: Request, blob: Blob = Depends(blob_in_scope)) -> Response:
+def preview(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_scope)) -> Response:
     """Inline only for images and PDF; every other kind is still a download."""
+    log_view(request, db, student_id=blob.student_id, kind="bestand", object_id=blob.id)
     return file_response(storage_of(request), blob, inline=blob.kind in INLINE_KINDS)

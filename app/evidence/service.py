@@ -20,6 +20,7 @@ from app.audit import service as audit
 from app.cohorts import service as cohorts
 from app.cohorts.models import Enrolment
 from app.db import utcnow
+from app.development import methods as method_tags
 from app.errors import Conflict, InvalidInput, NotFound
 from app.evidence.filetypes import MIME_BY_KIND, inspect_file, safe_download_name
 from app.evidence.models import (
@@ -63,6 +64,7 @@ class EvidenceInput:
     privacy_confirmed: bool = False
     eindtermen: dict[str, str] = field(default_factory=dict)  # code → onderbouwing
     keep_blob_ids: list[int] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)  # method keys from the beroepsprofiel
 
 
 @dataclass
@@ -170,6 +172,7 @@ def save_evidence(
     seal.ensure_not_sealed(session, student_id=actor.id)
     framework, _ = student_framework(session, student_id=actor.id, registry=registry)
     errors, activity = _validate(data, framework)
+    errors.update(method_tags.method_errors(data.methods, registry))
     previous_blobs: list[Blob] = []
     previous_version_id = 0
     if evidence is not None:
@@ -218,6 +221,7 @@ def save_evidence(
         session.add(EvidenceFile(version_id=version.id or 0, blob_id=blob.id or 0, position=position))
     for code, justification in sorted(data.eindtermen.items()):
         session.add(EvidenceLink(version_id=version.id or 0, eindterm_code=code, justification=justification.strip()))
+    method_tags.add_tags(session, version_id=version.id or 0, keys=data.methods)
     session.flush()
     audit.record(
         session,
@@ -225,7 +229,12 @@ def save_evidence(
         action="evidence.created" if number == 1 else "evidence.revised",
         object_type="evidence",
         object_id=evidence.id,
-        data={"version": number, "files": len(kept) + len(new_blobs), "eindtermen": sorted(data.eindtermen)},
+        data={
+            "version": number,
+            "files": len(kept) + len(new_blobs),
+            "eindtermen": sorted(data.eindtermen),
+            "methoden": list(dict.fromkeys(data.methods)),
+        },
     )
     # A link dropped in this version changes that slot too.
     previous_codes = {link.eindterm_code for link in links_of_versions(session, version_ids=[previous_version_id])}
@@ -334,6 +343,7 @@ class VersionView:
     files: list[Blob]
     links: list[EvidenceLink]
     submissions: list[Submission]
+    methods: list[str] = field(default_factory=list)  # method keys this version applies
 
 
 def evidence_history(session: Session, *, evidence: Evidence, include_drafts: bool) -> list[VersionView]:
@@ -355,12 +365,14 @@ def evidence_history(session: Session, *, evidence: Evidence, include_drafts: bo
     links: dict[int, list[EvidenceLink]] = {}
     for link in links_of_versions(session, version_ids=ids):
         links.setdefault(link.version_id, []).append(link)
+    methods = method_tags.methods_of_versions(session, version_ids=ids)
     return [
         VersionView(
             version=v,
             files=files.get(v.id or 0, []),
             links=links.get(v.id or 0, []),
             submissions=by_version.get(v.id or 0, []),
+            methods=methods.get(v.id or 0, []),
         )
         for v in versions
         if include_drafts or v.id in by_version
@@ -388,7 +400,7 @@ def visible_evidence(session: Session, *, actor: Actor, evidence_id: int) -> tup
 
 def visible_blob(session: Session, *, actor: Actor, blob_id: int) -> Blob:
     blob = session.get(Blob, blob_id)
-    if blob is None:
+    if blob is None or blob.removed_at is not None:  # removed by retention or erasure
         raise NotFound(N_("Dit bestand bestaat niet of u heeft er geen toegang toe."))
     if blob.student_id == actor.id:
         return blob
@@ -578,4 +590,5 @@ def form_of(session: Session, *, evidence: Evidence) -> EvidenceInput:
         privacy_confirmed=False,  # confirmed again for every version
         eindtermen={link.eindterm_code: link.justification for link in links},
         keep_blob_ids=[b.id or 0 for b in current_files(session, evidence=evidence)],
+        methods=method_tags.methods_of_versions(session, version_ids=[version.id or 0]).get(version.id or 0, []),
     )

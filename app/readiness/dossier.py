@@ -90,7 +90,8 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
                 for version in versions:
                     version_files = blobs.get(version.id or 0, [])
                     for blob in version_files:
-                        files.setdefault(blob.id or 0, (blob, eindterm.code))
+                        if blob.removed_at is None:  # files removed by retention or erasure are gone
+                            files.setdefault(blob.id or 0, (blob, eindterm.code))
                     items.append(
                         DossierItem(
                             title=version.title,

@@ -1,5 +1,7 @@
 """Whether a student's portfolio is sealed. Kept apart so every mutating service can ask without import cycles."""
 
+from collections.abc import Iterable
+
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict
@@ -14,6 +16,11 @@ def state(session: Session, *, student_id: int) -> tuple[ReadinessEvent | None, 
     events = session.exec(
         select(ReadinessEvent).where(ReadinessEvent.student_id == student_id).order_by(col(ReadinessEvent.id))
     ).all()
+    return state_of(events)
+
+
+def state_of(events: Iterable[ReadinessEvent]) -> tuple[ReadinessEvent | None, ReadinessEvent | None]:
+    """`state` from a student's readiness events in order (for a page that lists them anyway)."""
     decision: ReadinessEvent | None = None
     confirmation: ReadinessEvent | None = None
     for event in events:

@@ -7,18 +7,25 @@ can be tested in a table, and the page, the API and (later) the dossier all show
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.accounts.service import Actor
 from app.assessment.models import SubstituteApproval
 from app.audit import service as audit
-from app.errors import Conflict, Forbidden, InvalidInput
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment, Programme
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.evidence import service as evidence
-from app.evidence.models import SlotStatus, Submission
+from app.evidence.models import Slot, SlotStatus, Submission
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework, FrameworkGroup
+from app.hours import service as hours
+from app.hours.models import format_hours
 from app.i18n import N_
 from app.readiness import seal
 from app.readiness.models import ReadinessEvent
@@ -108,8 +115,17 @@ def slot_verdict(framework: Framework, code: str, facts: SlotFacts) -> Missing |
     return Missing(code, "onbekend", f"onbekende status {status}", "Neem contact op met de opleiding.")
 
 
-def evaluate(framework: Framework, facts: Mapping[str, SlotFacts]) -> Readiness:
-    """The whole-portfolio rule: ready when every eindterm of the framework meets the slot rule."""
+def evaluate(
+    framework: Framework,
+    facts: Mapping[str, SlotFacts],
+    *,
+    approved_hours: Decimal = Decimal(0),
+    minimum_hours: int | None = None,
+) -> Readiness:
+    """The whole-portfolio rule: ready when every eindterm of the framework meets the slot rule.
+
+    Practice hours: met when `approved_hours` reaches `minimum_hours` (the programme's minimum; None means the
+    framework's `readiness.minimum_practice_hours`)."""
     missing: list[Missing] = []
     met: set[str] = set()
     groups: list[GroupProgress] = []
@@ -123,14 +139,15 @@ def evaluate(framework: Framework, facts: Mapping[str, SlotFacts]) -> Readiness:
             else:
                 missing.append(verdict)
         groups.append(GroupProgress(group=group, met=group_met, total=len(group.eindtermen)))
-    if framework.readiness.minimum_practice_hours > 0:
-        # Practice hours arrive with their own issue; until they are logged, the requirement is unmet.
+    required = framework.readiness.minimum_practice_hours if minimum_hours is None else minimum_hours
+    if required > 0 and approved_hours < required:
         missing.append(
             Missing(
                 "praktijkuren",
                 "praktijkuren",
-                f"minimaal {framework.readiness.minimum_practice_hours} goedgekeurde praktijkuren",
-                "Registreer uw praktijkuren en laat ze goedkeuren.",
+                f"{format_hours(approved_hours)} van minimaal {required} goedgekeurde praktijkuren: "
+                f"nog {format_hours(required - approved_hours)} uur",
+                "Registreer uw praktijkuren, dien ze per week in en laat ze goedkeuren door uw praktijkbegeleider.",
             )
         )
     total = len(framework.eindtermen)
@@ -138,28 +155,54 @@ def evaluate(framework: Framework, facts: Mapping[str, SlotFacts]) -> Readiness:
 
 
 def readiness_of(session: Session, *, student: User, registry: FrameworkRegistry) -> tuple[Framework, Readiness]:
-    framework, enrolment = evidence.student_framework(session, student_id=student.id or 0, registry=registry)
-    slots = evidence.slots_of(session, student_id=student.id or 0, framework=framework)
-    submission_ids = [s.submission_id for s in slots.values() if s.submission_id]
-    submitted = {
-        s.id: s.submitted_at
-        for s in session.exec(select(Submission).where(col(Submission.id).in_(submission_ids or [0]))).all()
-    }
-    supervisor = session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None
-    substitutes = set(
-        session.exec(select(SubstituteApproval.eindterm_code).where(SubstituteApproval.student_id == student.id)).all()
+    """The student's verdict in their current cohort's framework version, in a fixed number of queries: the
+    enrolment (with cohort, praktijkbegeleider and the programme's hours minimum), the slots (with the submission's
+    date and whether a substitute assignment is approved), and the approved hours."""
+    student_id = student.id or 0
+    supervisor = aliased(User)
+    current = session.exec(
+        select(Enrolment, Cohort, supervisor.name, Programme.minimum_practice_hours)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .join(Programme, col(Programme.id) == Cohort.programme_id)
+        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
+        .where(Enrolment.student_id == student_id)
+        .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
+        .limit(1)
+    ).first()
+    if current is None:
+        raise NotFound(N_("Deze student is (nog) niet ingeschreven in een cohort."))
+    _, cohort, supervisor_name, programme_minimum_hours = current
+    framework = cohorts.framework_of(registry, cohort)
+    substitute = exists().where(
+        col(SubstituteApproval.student_id) == col(Slot.student_id),
+        col(SubstituteApproval.eindterm_code) == col(Slot.eindterm_code),
     )
+    slots = session.exec(
+        select(Slot.eindterm_code, Slot.status, Slot.score, Submission.submitted_at, substitute)  # type: ignore[call-overload]
+        .outerjoin(Submission, col(Submission.id) == Slot.submission_id)
+        .where(
+            Slot.student_id == student_id,
+            Slot.framework_id == framework.id,
+            Slot.framework_version == framework.version,
+        )
+    ).all()
     facts = {
         code: SlotFacts(
-            status=slot.status,
-            score=slot.score,
-            submitted_at=submitted.get(slot.submission_id) if slot.submission_id else None,
-            supervisor_name=supervisor.name if supervisor else None,
-            has_substitute=code in substitutes,
+            status=status,
+            score=score,
+            submitted_at=submitted_at,
+            supervisor_name=supervisor_name,
+            has_substitute=bool(has_substitute),
         )
-        for code, slot in slots.items()
+        for code, status, score, submitted_at, has_substitute in slots
     }
-    return framework, evaluate(framework, facts)
+    return framework, evaluate(
+        framework,
+        facts,
+        approved_hours=hours.approved_hours(session, student_id=student_id),
+        # None: the framework's minimum (as hours.minimum_hours_for), read here with the enrolment.
+        minimum_hours=programme_minimum_hours,
+    )
 
 
 # --- gereedheidsbesluit: recorded by a coordinator, confirmed by a second staff member ------------------------

@@ -17,7 +17,9 @@ from app.errors import NotFound
 from app.evidence import service as evidence
 from app.evidence.routes import file_response
 from app.framework.routes import registry_of
+from app.hours import service as hours
 from app.i18n import ngettext
+from app.privacy.access import log_link_view, log_view
 from app.signoff import service
 from app.signoff.models import SupervisorLink
 from app.web import is_htmx, public, redirect, render, require, settings_of
@@ -58,7 +60,10 @@ def _client_page(request: Request, db: Session, portal: Portal, status_code: int
     if portal.link is not None and portal.link.confirmed_at is None:
         return render(request, "signoff/confirm.html", {"portal": portal, **extra}, status_code=status_code)
     items = service.pending_for(db, supervisor_id=portal.decider.user_id, registry=registry_of(request))
-    return render(request, "signoff/pending.html", {"portal": portal, "items": items, **extra}, status_code=status_code)
+    # Praktijkuren wait in the same place, per student and week (one query).
+    hours_weeks = hours.pending_weeks_for(db, supervisor_id=portal.decider.user_id)
+    context = {"portal": portal, "items": items, "hours_weeks": hours_weeks, **extra}
+    return render(request, "signoff/pending.html", context, status_code=status_code)
 
 
 def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[str]]) -> Response:
@@ -129,6 +134,17 @@ def _review(request: Request, db: Session, portal: Portal, submission_id: int) -
     view = service.review(
         db, supervisor_id=portal.decider.user_id, submission_id=submission_id, registry=registry_of(request)
     )
+    student_id = view.student.id or 0
+    if portal.link is not None:
+        log_link_view(
+            db,
+            supervisor_id=portal.decider.user_id,
+            student_id=student_id,
+            kind="aftekenverzoek",
+            object_id=submission_id,
+        )
+    else:
+        log_view(request, db, student_id=student_id, kind="aftekenverzoek", object_id=submission_id)
     return render(request, "signoff/review.html", {"portal": portal, "view": view})
 
 
@@ -229,6 +245,9 @@ def link_file(request: Request, blob_id: int, db: Session = DB, portal: Portal =
     """A file of a submitted version, for the link's praktijkbegeleider only (same checks as a signed-in one)."""
     actor = accounts.actor_for(db, user_id=portal.decider.user_id)
     blob = evidence.visible_blob(db, actor=actor, blob_id=blob_id)
+    log_link_view(
+        db, supervisor_id=portal.decider.user_id, student_id=blob.student_id, kind="bestand", object_id=blob.id
+    )
     return file_response(request.app.state.storage, blob, inline=False)
 
 

@@ -126,10 +126,19 @@ class Review:
 
 
 def own_submission(session: Session, *, supervisor_id: int, submission_id: int) -> Submission:
-    submission = session.get(Submission, submission_id)
-    if submission is None or submission.student_id not in session.exec(_supervised(supervisor_id)).all():
+    return _own_submission_and_student(session, supervisor_id=supervisor_id, submission_id=submission_id)[0]
+
+
+def _own_submission_and_student(session: Session, *, supervisor_id: int, submission_id: int) -> tuple[Submission, User]:
+    """The submission if it waits for this supervisor, with its student: one query."""
+    row = session.exec(
+        select(Submission, User)
+        .join(User, col(User.id) == Submission.student_id)
+        .where(Submission.id == submission_id, col(Submission.student_id).in_(_supervised(supervisor_id)))
+    ).first()
+    if row is None:
         raise NotFound(NOT_YOURS)
-    return submission
+    return row[0], row[1]
 
 
 def review(session: Session, *, supervisor_id: int, submission_id: int, registry: FrameworkRegistry) -> Review:
@@ -182,7 +191,9 @@ def decide(
     settings: Settings | None = None,
 ) -> SignOff:
     # Whose request it is comes first: someone else learns nothing, not even that the input was wrong.
-    submission = own_submission(session, supervisor_id=decider.user_id, submission_id=submission_id)
+    submission, student = _own_submission_and_student(
+        session, supervisor_id=decider.user_id, submission_id=submission_id
+    )
     seal.ensure_not_sealed(session, student_id=submission.student_id)
     try:
         chosen = Decision(decision)
@@ -241,8 +252,6 @@ def decide(
         },
     )
     if settings is not None:
-        student = session.get(User, submission.student_id)
-        assert student is not None
         notifications.queue_mail(
             session,
             to=student.email,
@@ -624,8 +633,9 @@ def current_supervisor_id(session: Session, *, cohort_id: int, student_id: int) 
     return enrolment.supervisor_id
 
 
-def not_possible_in_cohort(session: Session, *, cohort_id: int) -> list[tuple[User, SignOff]]:
-    """'Niet mogelijk op deze werkplek' decisions that are the slot's current state, for the coordinator."""
+def not_possible_in_cohort(session: Session, *, cohort_id: int, limit: int | None = None) -> list[tuple[User, SignOff]]:
+    """'Niet mogelijk op deze werkplek' decisions that are the slot's current state, for the coordinator
+    (the oldest `limit` of them if given)."""
     rows = session.exec(
         select(User, SignOff)
         .join(Enrolment, col(Enrolment.student_id) == User.id)
@@ -633,5 +643,6 @@ def not_possible_in_cohort(session: Session, *, cohort_id: int) -> list[tuple[Us
         .join(SignOff, col(SignOff.submission_id) == Slot.submission_id)
         .where(Enrolment.cohort_id == cohort_id, Slot.status == SlotStatus.niet_mogelijk.value)
         .order_by(col(SignOff.decided_at))
+        .limit(limit)
     ).all()
     return [(u, s) for u, s in rows]
