@@ -4,6 +4,8 @@ import functools
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app.accounts import service as accounts
@@ -177,6 +180,54 @@ def render(
     if is_htmx(request):
         response.headers["Vary"] = "HX-Request"
     return response
+
+
+class _FragmentCache:
+    """Rendered HTML of page parts that depend only on the data they show, keyed by that data.
+
+    The key holds every value the fragment renders (so a change in the database is a new key, never a stale
+    hit), plus template and locale. Per process and bounded: instances behind a load balancer each keep their own,
+    and nothing has to be invalidated. Never for fragments that show the request, the actor or a token."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Markup | None:
+        with self.lock:
+            html = self.entries.get(key)
+            if html is not None:
+                self.entries.move_to_end(key)
+            return html
+
+    def put(self, key: tuple[object, ...], html: Markup) -> None:
+        with self.lock:
+            self.entries[key] = html
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def fragment_cache(request: Request) -> _FragmentCache:
+    """One cache per app (per process), made on first use: it lives as long as the framework files it renders."""
+    cache: _FragmentCache | None = getattr(request.app.state, "fragment_cache", None)
+    if cache is None:
+        cache = request.app.state.fragment_cache = _FragmentCache(size=1024)
+    return cache
+
+
+def render_cached(request: Request, template: str, context: dict[str, Any], *, key: tuple[object, ...]) -> Markup:
+    """A fragment's HTML, rendered once per distinct `key` (which must determine everything it shows)."""
+    set_locale(request_locale(request))
+    full_key = (template, get_locale(), *key)
+    cache = fragment_cache(request)
+    html = cache.get(full_key)
+    if html is None:
+        # Autoescaped like every template; Markup only stops the page from escaping it a second time.
+        html = Markup(templates.env.get_template(template).render(context))  # noqa: S704
+        cache.put(full_key, html)
+    return html
 
 
 def json_response(data: Any, status_code: int = 200) -> JSONResponse:

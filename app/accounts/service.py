@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, delete, select
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserRole, UserSession
@@ -203,15 +203,19 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
+# Built once: constructing the statement costs more than SQLite needs to run it.
+_SESSION_LOOKUP = (
+    select(UserSession, User, UserRole.role)
+    .join(User, col(User.id) == UserSession.user_id)
+    .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+    .where(col(UserSession.token_hash) == bindparam("token_hash"))
+)
+
+
 def resolve_session(session: Session, *, token: str, settings: Settings) -> Actor | None:
     """The actor behind a session cookie, or None when it is unknown, expired, idle or its user disabled."""
     # One query on every signed-in request: the session, its user and their roles (a row per role).
-    rows = session.exec(
-        select(UserSession, User, UserRole.role)
-        .join(User, col(User.id) == UserSession.user_id)
-        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
-        .where(UserSession.token_hash == _digest(token))
-    ).all()
+    rows = session.exec(_SESSION_LOOKUP, params={"token_hash": _digest(token)}).all()
     if not rows:
         return None
     user_session, user, _ = rows[0]

@@ -12,7 +12,7 @@ from app.dashboard import service
 from app.db import DB, RowId
 from app.framework.routes import registry_of
 from app.privacy.access import log_view
-from app.web import render, require
+from app.web import render, render_cached, require
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ def own_portfolio(
 ) -> Response:
     student = cohorts.visible_student(db, actor=actor, student_id=actor.id)
     view = service.portfolio(db, student=student, registry=registry_of(request))
-    return render(request, "dashboard/portfolio.html", {"view": view, "own": True})
+    return _portfolio_page(request, view=view, own=True)
 
 
 @router.get("/studenten/{student_id}")
@@ -41,7 +41,15 @@ def student_portfolio(
 ) -> Response:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     log_view(request, db, student_id=student.id or 0, kind="portfolio")
-    return render(request, "dashboard/portfolio.html", {"view": view, "own": False})
+    return _portfolio_page(request, view=view, own=False)
+
+
+def _portfolio_page(request: Request, *, view: service.PortfolioView, own: bool) -> Response:
+    # The slot list is most of the page's cost; its HTML depends only on the slots' state (view.state).
+    slot_list = render_cached(
+        request, "dashboard/_slot_list.html", {"view": view, "own": own}, key=(own, *view.state)
+    )
+    return render(request, "dashboard/portfolio.html", {"view": view, "own": own, "slot_list": slot_list})
 
 
 @router.get("/mijn-studenten")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -47,6 +48,8 @@ class PortfolioView:
     framework: Framework
     groups: list[GroupView]
     supervisor: User | None = None
+    # Everything the slot list shows, as plain values: the key under which its rendered HTML may be reused.
+    state: tuple[object, ...] = ()
 
     @property
     def total(self) -> int:
@@ -57,20 +60,31 @@ class PortfolioView:
         return sum(g.done for g in self.groups)
 
 
+# Built once (statement construction costs more than SQLite needs to run them); the page every student opens.
+_supervisor_user = aliased(User)
+_CURRENT_ENROLMENT = (
+    select(Enrolment, Cohort, _supervisor_user)
+    .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+    .outerjoin(_supervisor_user, col(_supervisor_user.id) == col(Enrolment.supervisor_id))
+    .where(col(Enrolment.student_id) == bindparam("student_id"))
+    .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
+    .limit(1)
+)
+_SLOT_STATES = sa_select(
+    col(Slot.eindterm_code), col(Slot.status), col(Slot.evidence_count), col(Slot.last_activity_at), col(Slot.score)
+).where(
+    col(Slot.student_id) == bindparam("student_id"),
+    col(Slot.framework_id) == bindparam("framework_id"),
+    col(Slot.framework_version) == bindparam("framework_version"),
+)
+
+
 def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -> PortfolioView:
     """The student's slots in the framework version their current cohort is pinned to.
 
     Two queries whatever the portfolio holds: the current enrolment with its cohort and praktijkbegeleider, and
     the slot rows (the per-slot state table: evidence items are counted there, not here)."""
-    supervisor_user = aliased(User)
-    current = session.exec(
-        select(Enrolment, Cohort, supervisor_user)
-        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .outerjoin(supervisor_user, col(supervisor_user.id) == col(Enrolment.supervisor_id))
-        .where(Enrolment.student_id == student.id)
-        .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
-        .limit(1)
-    ).first()
+    current = session.exec(_CURRENT_ENROLMENT, params={"student_id": student.id}).first()
     if current is None:
         raise NotFound("Deze student is (nog) niet ingeschreven in een cohort.")
     enrolment, cohort, supervisor = current
@@ -79,17 +93,8 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
     slots = {
         code: (status, evidence_count, last_activity_at, score)
         for code, status, evidence_count, last_activity_at, score in session.connection().execute(
-            sa_select(
-                col(Slot.eindterm_code),
-                col(Slot.status),
-                col(Slot.evidence_count),
-                col(Slot.last_activity_at),
-                col(Slot.score),
-            ).where(
-                col(Slot.student_id) == student.id,
-                col(Slot.framework_id) == framework.id,
-                col(Slot.framework_version) == framework.version,
-            )
+            _SLOT_STATES,
+            {"student_id": student.id, "framework_id": framework.id, "framework_version": framework.version},
         )
     }
 
@@ -108,5 +113,11 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
 
     groups = [GroupView(group=g, slots=[view(e) for e in g.eindtermen]) for g in framework.groups]
     return PortfolioView(
-        student=student, enrolment=enrolment, cohort=cohort, framework=framework, groups=groups, supervisor=supervisor
+        student=student,
+        enrolment=enrolment,
+        cohort=cohort,
+        framework=framework,
+        groups=groups,
+        supervisor=supervisor,
+        state=(student.id, framework.id, framework.version, tuple(sorted(slots.items()))),
     )
