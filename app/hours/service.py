@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -171,16 +171,20 @@ def hours_totals(session: Session, *, student_id: int) -> HoursTotals:
     return totals_of(entries_of(session, student_id=student_id))
 
 
+# Built once: the readiness page asks this on every view.
+_APPROVED_HOURS = (
+    select(func.coalesce(func.sum(PracticeHours.hours), 0))
+    .join(HoursDecision, col(HoursDecision.entry_id) == PracticeHours.id)
+    .where(
+        col(PracticeHours.student_id) == bindparam("student_id"),
+        col(HoursDecision.decision) == HoursDecisionKind.goedgekeurd.value,
+    )
+)
+
+
 def approved_hours(session: Session, *, student_id: int) -> Decimal:
     """Approved practice hours of the student over all cohorts (one query)."""
-    total = session.exec(
-        select(func.coalesce(func.sum(PracticeHours.hours), 0))
-        .join(HoursDecision, col(HoursDecision.entry_id) == PracticeHours.id)
-        .where(
-            PracticeHours.student_id == student_id,
-            HoursDecision.decision == HoursDecisionKind.goedgekeurd.value,
-        )
-    ).one()
+    total = session.exec(_APPROVED_HOURS, params={"student_id": student_id}).one()
     return _q(Decimal(str(total)))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -154,37 +154,50 @@ def evaluate(
     return Readiness(ready=not missing, met=frozenset(met), missing=missing, groups=groups, total=total)
 
 
+# Built once: on this page, constructing the statements cost more than SQLite needs to run them.
+_supervisor = aliased(User)
+_CURRENT_ENROLMENT = (
+    select(Enrolment, Cohort, _supervisor.name, Programme.minimum_practice_hours)
+    .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+    .join(Programme, col(Programme.id) == Cohort.programme_id)
+    .outerjoin(_supervisor, col(_supervisor.id) == col(Enrolment.supervisor_id))
+    .where(col(Enrolment.student_id) == bindparam("student_id"))
+    .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
+    .limit(1)
+)
+_SLOT_FACTS = (
+    select(  # type: ignore[call-overload]
+        Slot.eindterm_code,
+        Slot.status,
+        Slot.score,
+        Submission.submitted_at,
+        exists().where(
+            col(SubstituteApproval.student_id) == col(Slot.student_id),
+            col(SubstituteApproval.eindterm_code) == col(Slot.eindterm_code),
+        ),
+    )
+    .outerjoin(Submission, col(Submission.id) == Slot.submission_id)
+    .where(
+        col(Slot.student_id) == bindparam("student_id"),
+        col(Slot.framework_id) == bindparam("framework_id"),
+        col(Slot.framework_version) == bindparam("framework_version"),
+    )
+)
+
+
 def readiness_of(session: Session, *, student: User, registry: FrameworkRegistry) -> tuple[Framework, Readiness]:
     """The student's verdict in their current cohort's framework version, in a fixed number of queries: the
     enrolment (with cohort, praktijkbegeleider and the programme's hours minimum), the slots (with the submission's
     date and whether a substitute assignment is approved), and the approved hours."""
     student_id = student.id or 0
-    supervisor = aliased(User)
-    current = session.exec(
-        select(Enrolment, Cohort, supervisor.name, Programme.minimum_practice_hours)
-        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .join(Programme, col(Programme.id) == Cohort.programme_id)
-        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
-        .where(Enrolment.student_id == student_id)
-        .order_by(col(Cohort.start_date).desc(), col(Enrolment.id).desc())
-        .limit(1)
-    ).first()
+    current = session.exec(_CURRENT_ENROLMENT, params={"student_id": student_id}).first()
     if current is None:
         raise NotFound(N_("Deze student is (nog) niet ingeschreven in een cohort."))
     _, cohort, supervisor_name, programme_minimum_hours = current
     framework = cohorts.framework_of(registry, cohort)
-    substitute = exists().where(
-        col(SubstituteApproval.student_id) == col(Slot.student_id),
-        col(SubstituteApproval.eindterm_code) == col(Slot.eindterm_code),
-    )
     slots = session.exec(
-        select(Slot.eindterm_code, Slot.status, Slot.score, Submission.submitted_at, substitute)  # type: ignore[call-overload]
-        .outerjoin(Submission, col(Submission.id) == Slot.submission_id)
-        .where(
-            Slot.student_id == student_id,
-            Slot.framework_id == framework.id,
-            Slot.framework_version == framework.version,
-        )
+        _SLOT_FACTS,
+        params={"student_id": student_id, "framework_id": framework.id, "framework_version": framework.version},
     ).all()
     facts = {
         code: SlotFacts(
