@@ -4,9 +4,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -77,6 +78,27 @@ def coordinated_programme_ids(session: Session, *, actor: Actor) -> list[int]:
     )
 
 
+def _visible_student_statement(*, coordinator: bool):  # type: ignore[no-untyped-def]
+    """The student if the actor supervises or assesses them, or (coordinator) coordinates their programme."""
+    actor_id: Any = bindparam("actor_id")
+    conditions = [col(Enrolment.supervisor_id) == actor_id, col(Enrolment.assessor_id) == actor_id]
+    if coordinator:
+        coordinated = select(ProgrammeCoordinator.programme_id).where(col(ProgrammeCoordinator.user_id) == actor_id)
+        conditions.append(col(Cohort.programme_id).in_(coordinated))
+    in_scope = (
+        select(Enrolment.id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(col(Enrolment.student_id) == bindparam("student_id"), or_(*conditions))
+        .exists()
+    )
+    return select(User).where(col(User.id) == bindparam("student_id"), in_scope)
+
+
+# Built once: every student page asks this first, and building the statement cost more than running it.
+_VISIBLE_STUDENT_STAFF = _visible_student_statement(coordinator=False)
+_VISIBLE_STUDENT_COORDINATOR = _visible_student_statement(coordinator=True)
+
+
 def visible_student(session: Session, *, actor: Actor, student_id: int) -> User:
     """The student, if this actor may see them: themself, assigned staff, or their programme's coordinator.
 
@@ -88,17 +110,8 @@ def visible_student(session: Session, *, actor: Actor, student_id: int) -> User:
         if student is None:
             raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
         return student
-    conditions = [col(Enrolment.supervisor_id) == actor.id, col(Enrolment.assessor_id) == actor.id]
-    if actor.can(Permission.cohort_view):
-        coordinated = select(ProgrammeCoordinator.programme_id).where(ProgrammeCoordinator.user_id == actor.id)
-        conditions.append(col(Cohort.programme_id).in_(coordinated))
-    in_scope = (
-        select(Enrolment.id)
-        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .where(col(Enrolment.student_id) == student_id, or_(*conditions))
-        .exists()
-    )
-    found = session.exec(select(User).where(col(User.id) == student_id, in_scope)).first()
+    statement = _VISIBLE_STUDENT_COORDINATOR if actor.can(Permission.cohort_view) else _VISIBLE_STUDENT_STAFF
+    found = session.exec(statement, params={"student_id": student_id, "actor_id": actor.id}).first()
     if found is None:
         raise NotFound("Deze student bestaat niet of u heeft er geen toegang toe.")
     return found
