@@ -1,5 +1,6 @@
 """`portfolio`: the operations command line (serve, migrate, demo, user create, import)."""
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,6 +113,8 @@ def serve(
     if with_worker:
         stop = threading.Event()
         threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
+    if reload:
+        os.environ["PORTFOLIO_TEMPLATE_RELOAD"] = "1"  # edited templates show without a restart too
     uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
 
 

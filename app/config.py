@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     # Cookies are `Secure` in production; off only for plain-http local development and tests.
     cookie_secure: bool = False
 
+    # Requests one server process works on at once; the rest wait their turn in arrival order. Each request's
+    # dependencies and route hop between the event loop and worker threads; fifty of them interleaved hold a
+    # database connection each, fight over the GIL and all finish late. Uploads (multipart bodies) are not
+    # counted: a phone sending a video must not hold up everyone else. More helps when the database is remote.
+    max_active_requests: int = 2
+
     login_max_failures: int = 5
     login_window_minutes: int = 15
     password_reset_hours: int = 2

@@ -1,5 +1,6 @@
 """The application factory: settings, framework registry, middleware, error handling, routers."""
 
+import asyncio
 import logging
 import re
 import secrets
@@ -96,6 +97,52 @@ class SecurityHeadersMiddleware:
             await run_in_threadpool(deliver_outbox, scope["app"])
 
 
+class ActiveRequestLimit:
+    """At most `limit` requests per process between arrival and their response's start, served first come first
+    served (see `Settings.max_active_requests`). Static files and multipart uploads pass by: they mostly wait on
+    the network, not on the CPU or the database."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        # Made inside the event loop that serves (one per process; a test client may bring a new loop).
+        self.slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0 or _passes_by(scope):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if self.slots is None or self.slots[0] is not loop:
+            self.slots = (loop, asyncio.Semaphore(self.limit))
+        slots = self.slots[1]
+        await slots.acquire()
+        held = True
+
+        async def send_releasing(message: Message) -> None:
+            nonlocal held
+            # The work is done once the response starts; a streamed body (an export, a file) may take long.
+            if held and message["type"] == "http.response.start":
+                held = False
+                slots.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_releasing)
+        finally:
+            if held:
+                slots.release()
+
+
+def _passes_by(scope: Scope) -> bool:
+    if scope["path"].startswith("/static/"):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.startswith(b"multipart/")
+    return False
+
+
 def _error_response(request: Request, status_code: int, message: str, details: list[Any] | None = None) -> Response:
     set_locale(request_locale(request))
     text = gettext(message)
@@ -163,6 +210,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
 
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests)  # outermost: queue before any work
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactTokens) for f in access_log.filters):
         access_log.addFilter(RedactTokens())

@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -34,6 +35,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _env = Environment(
     loader=FileSystemLoader(str(ROOT / "templates")),
+    # Templates ship with the code: checking every file's mtime on each render is for `portfolio serve --reload`.
+    auto_reload=os.environ.get("PORTFOLIO_TEMPLATE_RELOAD") == "1",
     autoescape=select_autoescape(default=True),
     extensions=["jinja2.ext.i18n"],
     undefined=ChainableUndefined,  # `form.name` on a page without a form renders empty

@@ -53,7 +53,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _raw_client(cfg: dict[str, Any], cookie: str, stats: Stats, stop_at: float) -> None:
+async def _raw_client(cfg: dict[str, Any], cookie: str, stats: Stats, stop_at: float, delay: float) -> None:
+    await asyncio.sleep(delay)
     request = (
         f"GET {cfg['path']} HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\nCookie: {cookie}\r\n"
         "Accept: text/html\r\nConnection: keep-alive\r\n\r\n"
@@ -79,9 +80,10 @@ async def _raw_client(cfg: dict[str, Any], cookie: str, stats: Stats, stop_at: f
         writer.close()
 
 
-async def _httpx_client(cfg: dict[str, Any], cookie: str, stats: Stats, stop_at: float) -> None:
+async def _httpx_client(cfg: dict[str, Any], cookie: str, stats: Stats, stop_at: float, delay: float) -> None:
     import httpx
 
+    await asyncio.sleep(delay)
     base = f"http://{cfg['host']}:{cfg['port']}"
     async with httpx.AsyncClient(base_url=base, headers={"Cookie": cookie}, timeout=30) as client:
         while time.perf_counter() < stop_at:
@@ -107,7 +109,13 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
     worker = _httpx_client if cfg.get("client") == "httpx" else _raw_client
     begin = time.perf_counter()
     stop_at = begin + warmup + duration
-    tasks = [asyncio.create_task(worker(cfg, cookies[i % len(cookies)], stats, stop_at)) for i in range(clients)]
+    # Clients arrive one by one over the first half of the warm-up (as locust's spawn rate does), not as one burst
+    # of connects: a burst lands on whichever server worker process wakes first, which real users never do.
+    ramp = warmup / 2
+    tasks = [
+        asyncio.create_task(worker(cfg, cookies[i % len(cookies)], stats, stop_at, ramp * i / clients))
+        for i in range(clients)
+    ]
     await asyncio.sleep(warmup)
     stats.counting = True
     counted_from = time.perf_counter()

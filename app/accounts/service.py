@@ -233,6 +233,9 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
         user_session.last_seen_at = now
         session.add(user_session)
     assert user.id is not None
+    # The identity map holds objects weakly: keep the signed-in user for the rest of the request, so that a page
+    # about the actor themself (a student's own portfolio) finds them there instead of loading them again.
+    session.info["signed_in_user"] = user
     roles = frozenset(Role(role) for _, _, role in rows if role is not None)
     return Actor(
         id=user.id,
