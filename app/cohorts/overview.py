@@ -7,12 +7,13 @@ students on the page; one grouped query counts the statuses per eindterm; one li
 Nothing scans evidence rows.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -90,42 +91,91 @@ class Overview:
         return max(1, -(-self.total_students // self.page_size))
 
 
-def _filtered_enrolments(cohort: Cohort, filters: Filters, total_eindtermen: int):  # type: ignore[no-untyped-def]
-    statement = (
-        select(Enrolment.id).join(User, col(User.id) == Enrolment.student_id).where(Enrolment.cohort_id == cohort.id)
-    )
+# The statements are built once per framework and per *shape* of the filters (which ones are set, the sort, the
+# level, paged or not): building them cost more than SQLite needs to run them. The filter values, the cohort and
+# the page are bind parameters.
+_COHORT: Any = bindparam("cohort_id")
+_FRAMEWORK_ID: Any = bindparam("framework_id")
+_FRAMEWORK_VERSION: Any = bindparam("framework_version")
+_PAGE_STUDENTS: Any = bindparam("student_ids", expanding=True)
+
+
+def _in_framework_version() -> tuple[Any, Any]:
+    return col(Slot.framework_id) == _FRAMEWORK_ID, col(Slot.framework_version) == _FRAMEWORK_VERSION
+
+
+@dataclass(frozen=True)
+class _Shape:
+    supervisor: bool
+    assessor: bool
+    workplace: bool
+    search: bool
+    status: str | None  # None, "leeg" (its own query) or "other" (the status is a parameter)
+    sort: str
+    groups_only: bool
+    paginate: bool
+
+    @classmethod
+    def of(cls, filters: Filters, *, paginate: bool) -> "_Shape":
+        status = None if not filters.status else "leeg" if filters.status == SlotStatus.leeg.value else "other"
+        return cls(
+            supervisor=bool(filters.supervisor_id),
+            assessor=bool(filters.assessor_id),
+            workplace=bool(filters.workplace),
+            search=bool(filters.search),
+            status=status,
+            sort=filters.sort,
+            groups_only=filters.groups_only,
+            paginate=paginate,
+        )
+
+
+def _parameters(cohort: Cohort, filters: Filters) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "cohort_id": cohort.id,
+        "framework_id": cohort.framework_id,
+        "framework_version": cohort.framework_version,
+    }
     if filters.supervisor_id:
-        statement = statement.where(Enrolment.supervisor_id == filters.supervisor_id)
+        values["supervisor_id"] = filters.supervisor_id
     if filters.assessor_id:
-        statement = statement.where(Enrolment.assessor_id == filters.assessor_id)
+        values["assessor_id"] = filters.assessor_id
     if filters.workplace:
-        statement = statement.where(Enrolment.workplace == filters.workplace)
+        values["workplace"] = filters.workplace
     if filters.search:
-        like = f"%{filters.search.strip().lower()}%"
+        values["search"] = f"%{filters.search.strip().lower()}%"
+    if filters.status and filters.status != SlotStatus.leeg.value:
+        values["status"] = filters.status
+    return values
+
+
+def _filtered_enrolments(shape: _Shape, total_eindtermen: int):  # type: ignore[no-untyped-def]
+    statement = (
+        select(Enrolment.id).join(User, col(User.id) == Enrolment.student_id).where(Enrolment.cohort_id == _COHORT)
+    )
+    if shape.supervisor:
+        statement = statement.where(Enrolment.supervisor_id == bindparam("supervisor_id"))
+    if shape.assessor:
+        statement = statement.where(Enrolment.assessor_id == bindparam("assessor_id"))
+    if shape.workplace:
+        statement = statement.where(Enrolment.workplace == bindparam("workplace"))
+    if shape.search:
+        like: Any = bindparam("search")
         statement = statement.where(
             or_(func.lower(User.name).like(like), func.lower(func.coalesce(User.student_number, "")).like(like))
         )
-    if filters.status:
-        having = select(Slot.student_id).where(
-            Slot.status == filters.status,
-            Slot.framework_id == cohort.framework_id,
-            Slot.framework_version == cohort.framework_version,
+    if shape.status == "leeg":
+        # "leeg" includes eindtermen without a slot row yet: students short of a full set of non-empty slots.
+        full = (
+            select(Slot.student_id)
+            .where(Slot.status != SlotStatus.leeg.value, *_in_framework_version())
+            .group_by(col(Slot.student_id))
+            .having(func.count() >= total_eindtermen)
         )
-        if filters.status == SlotStatus.leeg.value:
-            # "leeg" includes eindtermen without a slot row yet: students short of a full set of non-empty slots.
-            full = (
-                select(Slot.student_id)
-                .where(
-                    Slot.status != SlotStatus.leeg.value,
-                    Slot.framework_id == cohort.framework_id,
-                    Slot.framework_version == cohort.framework_version,
-                )
-                .group_by(col(Slot.student_id))
-                .having(func.count() >= total_eindtermen)
-            )
-            statement = statement.where(col(Enrolment.student_id).not_in(full))
-        else:
-            statement = statement.where(col(Enrolment.student_id).in_(having))
+        statement = statement.where(col(Enrolment.student_id).not_in(full))
+    elif shape.status:
+        having = select(Slot.student_id).where(Slot.status == bindparam("status"), *_in_framework_version())
+        statement = statement.where(col(Enrolment.student_id).in_(having))
     return statement
 
 
@@ -147,7 +197,7 @@ def met_condition(framework: Framework):  # type: ignore[no-untyped-def]
     return or_(*conditions)
 
 
-def _progress_per_student(cohort: Cohort, framework: Framework):  # type: ignore[no-untyped-def]
+def _progress_per_student(framework: Framework):  # type: ignore[no-untyped-def]
     """Per student of the cohort: the number of eindtermen that meet the rule, and the last activity."""
     codes = [e.code for e in framework.eindtermen]
     met = case((and_(met_condition(framework), col(Slot.eindterm_code).in_(codes)), 1), else_=0)
@@ -158,9 +208,8 @@ def _progress_per_student(cohort: Cohort, framework: Framework):  # type: ignore
             func.max(col(Slot.last_activity_at)).label("last_activity"),
         )
         .where(
-            col(Slot.student_id).in_(select(Enrolment.student_id).where(Enrolment.cohort_id == cohort.id)),
-            col(Slot.framework_id) == cohort.framework_id,
-            col(Slot.framework_version) == cohort.framework_version,
+            col(Slot.student_id).in_(select(Enrolment.student_id).where(Enrolment.cohort_id == _COHORT)),
+            *_in_framework_version(),
         )
         .group_by(col(Slot.student_id))
         .subquery("progress")
@@ -173,6 +222,113 @@ def _group_of(framework: Framework):  # type: ignore[no-untyped-def]
         *[(col(Slot.eindterm_code).in_([e.code for e in g.eindtermen]), n) for n, g in enumerate(framework.groups)],
         else_=None,
     )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    framework: Framework  # kept: the cache key holds id(framework), which must stay this framework's
+    members: Any  # one page (or all) of students, ranked, with staff names, the number met and the total
+    count: Any  # the total, for a page past the end
+    slots: Any  # per student: the met count per group (group level), or every status (the heatmap)
+    column_counts: Any  # statuses per eindterm over every filtered student (None at group level)
+
+
+def _build(framework: Framework, shape: _Shape) -> _Statements:
+    ids = _filtered_enrolments(shape, len(framework.eindtermen)).subquery()
+    filtered = select(ids.c.id)
+    progress = _progress_per_student(framework)
+    supervisor, assessor = aliased(User), aliased(User)
+    met = func.coalesce(progress.c.met, 0)
+    if shape.sort == "naam":
+        order = [func.lower(User.name), col(User.id)]
+    elif shape.sort == "-gereedheid":
+        order = [met, func.lower(User.name), col(User.id)]
+    else:
+        order = [met.desc(), func.lower(User.name), col(User.id)]
+    members = (
+        select(  # type: ignore[call-overload]
+            Enrolment,
+            User,
+            supervisor.name,
+            assessor.name,
+            met,
+            progress.c.last_activity,
+            func.count().over() if shape.paginate else literal(0),
+        )
+        .join(User, col(User.id) == Enrolment.student_id)
+        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
+        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
+        .outerjoin(progress, progress.c.student_id == Enrolment.student_id)
+        .where(col(Enrolment.id).in_(filtered))
+        .order_by(*order)
+    )
+    if shape.paginate:
+        members = members.limit(bindparam("limit")).offset(bindparam("offset"))
+    students = (
+        col(Slot.student_id).in_(_PAGE_STUDENTS)
+        if shape.paginate
+        else col(Slot.student_id).in_(select(Enrolment.student_id).where(col(Enrolment.id).in_(filtered)))
+    )
+    if shape.groups_only:
+        group = _group_of(framework)
+        slots = (
+            sa_select(col(Slot.student_id), group, func.sum(case((met_condition(framework), 1), else_=0)))
+            .where(students, *_in_framework_version())
+            .group_by(col(Slot.student_id), group)
+        )
+        column_counts = None
+    else:
+        # One row per student: "code:status:met,code:status:met,…" (2,000 rows for a whole cohort, not 112,000).
+        cell = col(Slot.eindterm_code) + ":" + col(Slot.status) + ":" + case((met_condition(framework), "1"), else_="0")
+        slots = (
+            sa_select(col(Slot.student_id), func.aggregate_strings(cell, ","))
+            .where(students, *_in_framework_version())
+            .group_by(col(Slot.student_id))
+        )
+        column_counts = (
+            sa_select(col(Slot.eindterm_code), col(Slot.status), func.count())
+            .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
+            .where(col(Enrolment.id).in_(filtered), *_in_framework_version())
+            .group_by(col(Slot.eindterm_code), col(Slot.status))
+        )
+    return _Statements(
+        framework=framework,
+        members=members,
+        count=select(func.count()).select_from(ids),
+        slots=slots,
+        column_counts=column_counts,
+    )
+
+
+_CELL = re.compile(r"([^:,]+):([^:,]+):([01])")  # one "code:status:met" of the heatmap query's joined string
+
+_STATEMENTS: dict[tuple[int, _Shape], _Statements] = {}
+
+
+def _statements(framework: Framework, shape: _Shape) -> _Statements:
+    key = (id(framework), shape)
+    found = _STATEMENTS.get(key)
+    if found is None or found.framework is not framework:
+        if len(_STATEMENTS) > 512:  # shapes × loaded framework versions: few; a bound all the same
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = _build(framework, shape)
+    return found
+
+
+_supervisor_choice, _assessor_choice = aliased(User), aliased(User)
+_FILTER_CHOICES = (
+    sa_select(
+        col(Enrolment.supervisor_id),
+        col(_supervisor_choice.name),
+        col(Enrolment.assessor_id),
+        col(_assessor_choice.name),
+        col(Enrolment.workplace),
+    )
+    .outerjoin(_supervisor_choice, col(_supervisor_choice.id) == col(Enrolment.supervisor_id))
+    .outerjoin(_assessor_choice, col(_assessor_choice.id) == col(Enrolment.assessor_id))
+    .where(col(Enrolment.cohort_id) == _COHORT)
+    .distinct()
+)
 
 
 def overview(
@@ -189,86 +345,33 @@ def overview(
 
     `paginate=False` returns every filtered student (exports, bottlenecks); `extras=False` leaves out what only
     the page shows (column counts and the filter choices)."""
-    ids = _filtered_enrolments(cohort, filters, len(framework.eindtermen)).subquery()
-    filtered = select(ids.c.id)
-    progress = _progress_per_student(cohort, framework)
-    supervisor, assessor = aliased(User), aliased(User)
-    met = func.coalesce(progress.c.met, 0)
-    if filters.sort == "naam":
-        order = [func.lower(User.name), col(User.id)]
-    elif filters.sort == "-gereedheid":
-        order = [met, func.lower(User.name), col(User.id)]
-    else:
-        order = [met.desc(), func.lower(User.name), col(User.id)]
-    # Query 1: one page of students with names, staff, the number met, their last activity, and the total.
-    statement = (
-        select(  # type: ignore[call-overload]
-            Enrolment,
-            User,
-            supervisor.name,
-            assessor.name,
-            met,
-            progress.c.last_activity,
-            func.count().over() if paginate else literal(0),
-        )
-        .join(User, col(User.id) == Enrolment.student_id)
-        .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
-        .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
-        .outerjoin(progress, progress.c.student_id == Enrolment.student_id)
-        .where(col(Enrolment.id).in_(filtered))
-        .order_by(*order)
-    )
+    statements = _statements(framework, _Shape.of(filters, paginate=paginate))
+    params = _parameters(cohort, filters)
     page = max(filters.page, 1)
-    if paginate:
-        statement = statement.limit(page_size).offset((page - 1) * page_size)
-    members = session.exec(statement).all()
+    # Query 1: one page of students with names, staff, the number met, their last activity, and the total.
+    paging = {"limit": page_size, "offset": (page - 1) * page_size} if paginate else {}
+    members = session.exec(statements.members, params={**params, **paging}).all()
     if not paginate:
         total = len(members)
     elif members:
         total = members[0][6]
     else:  # a page past the end: still say how many there are
-        total = session.exec(select(func.count()).select_from(ids)).one()
+        total = session.exec(statements.count, params=params).one()
     # Query 2, only for the students returned: per group the number met (group level), or every slot's status
     # with whether it meets the rule (the heatmap; the groups are counted from it).
-    students = (
-        col(Slot.student_id).in_([student.id for _, student, *_ in members])
-        if paginate
-        else col(Slot.student_id).in_(select(Enrolment.student_id).where(col(Enrolment.id).in_(filtered)))
-    )
-    in_framework = (
-        students,
-        col(Slot.framework_id) == cohort.framework_id,
-        col(Slot.framework_version) == cohort.framework_version,
-    )
-    meets = case((met_condition(framework), 1), else_=0)
+    slot_params = {**params, "student_ids": [student.id for _, student, *_ in members]} if paginate else params
     group_met: dict[int, list[int]] = {}
     by_student: dict[int, dict[str, str]] = {}
     if members and filters.groups_only:
-        group = _group_of(framework)
-        for student_id, index, number in session.connection().execute(
-            sa_select(col(Slot.student_id), group, func.sum(meets))
-            .where(*in_framework)
-            .group_by(col(Slot.student_id), group)
-        ):
+        for student_id, index, number in session.connection().execute(statements.slots, slot_params):
             if index is not None:
                 group_met.setdefault(student_id, [0] * len(framework.groups))[index] = int(number or 0)
     elif members:
-        # One row per student: "code:status:met,code:status:met,…" (2,000 rows for a whole cohort, not 112,000).
         group_index = {e.code: n for n, g in enumerate(framework.groups) for e in g.eindtermen}
-        cell = col(Slot.eindterm_code) + ":" + col(Slot.status) + ":" + case((met_condition(framework), "1"), else_="0")
-        for student_id, joined in (
-            session.connection()
-            .execute(
-                sa_select(col(Slot.student_id), func.aggregate_strings(cell, ","))
-                .where(*in_framework)
-                .group_by(col(Slot.student_id))
-            )
-            .all()
-        ):
+        for student_id, joined in session.connection().execute(statements.slots, slot_params).all():
             statuses = by_student[student_id] = {}
             met_per_group = group_met[student_id] = [0] * len(framework.groups)
-            for part in joined.split(","):
-                code, status, ok = part.split(":")
+            for code, status, ok in _CELL.findall(joined):
                 if code in group_index:  # slots of eindtermen outside this framework version do not count
                     statuses[code] = status
                     if ok == "1":
@@ -303,52 +406,20 @@ def overview(
         page_size=page_size,
     )
     if extras:
-        _add_extras(session, view, filtered)
+        _add_extras(session, view, statements, params)
     return view
 
 
-def _add_extras(session: Session, view: Overview, filtered) -> None:  # type: ignore[no-untyped-def]
-    cohort = view.cohort
+def _add_extras(session: Session, view: Overview, statements: _Statements, params: dict[str, Any]) -> None:
     # Query 3: statuses per eindterm over every filtered student (not only this page); no slot row means leeg.
-    if not view.filters.groups_only:
-        counted = (
-            session.connection()
-            .execute(
-                sa_select(col(Slot.eindterm_code), col(Slot.status), func.count())
-                .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
-                .where(
-                    col(Enrolment.id).in_(filtered),
-                    col(Slot.framework_id) == cohort.framework_id,
-                    col(Slot.framework_version) == cohort.framework_version,
-                )
-                .group_by(col(Slot.eindterm_code), col(Slot.status))
-            )
-            .all()
-        )
-        for code, status, number in counted:
+    if statements.column_counts is not None:
+        for code, status, number in session.connection().execute(statements.column_counts, params).all():
             if code in view.column_counts and status != SlotStatus.leeg.value:
                 view.column_counts[code][status] += number
         for counts in view.column_counts.values():
             counts[SlotStatus.leeg.value] = view.total_students - sum(counts.values())
     # Query 4: the filter choices.
-    supervisor, assessor = aliased(User), aliased(User)
-    choices = (
-        session.connection()
-        .execute(
-            sa_select(
-                col(Enrolment.supervisor_id),
-                col(supervisor.name),
-                col(Enrolment.assessor_id),
-                col(assessor.name),
-                col(Enrolment.workplace),
-            )
-            .outerjoin(supervisor, col(supervisor.id) == col(Enrolment.supervisor_id))
-            .outerjoin(assessor, col(assessor.id) == col(Enrolment.assessor_id))
-            .where(col(Enrolment.cohort_id) == cohort.id)
-            .distinct()
-        )
-        .all()
-    )
+    choices = session.connection().execute(_FILTER_CHOICES, {"cohort_id": view.cohort.id}).all()
     view.supervisors = sorted({(i, n) for i, n, _, _, _ in choices if i}, key=lambda x: x[1])
     view.assessors = sorted({(i, n) for _, _, i, n, _ in choices if i}, key=lambda x: x[1])
     view.workplaces = sorted({w for *_, w in choices if w})
