@@ -17,7 +17,7 @@ from app import migrate as migrations
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.config import get_settings
-from app.db import make_engine
+from app.db import DailyStatistics, make_engine, refresh_statistics
 from app.errors import DomainError
 
 cli = typer.Typer(help="Jobcoach-portfolio: beheeropdrachten.", no_args_is_help=True)
@@ -53,6 +53,9 @@ def _engine() -> Iterator[Engine]:
 def migrate() -> None:
     """Breng de database naar het nieuwste schema."""
     migrations.upgrade(_database_url())
+    with _engine() as engine, Session(engine) as session:
+        refresh_statistics(session)  # a deploy is a good moment: the planner sees today's table sizes
+        session.commit()
     typer.echo("Database is bijgewerkt.")
 
 
@@ -65,6 +68,8 @@ def demo() -> None:
     migrations.upgrade(_database_url())
     with _engine() as engine, Session(engine) as session:
         created = seed_if_empty(session, storage=storage_from_settings(get_settings()))
+        session.commit()
+        refresh_statistics(session)
         session.commit()
     typer.echo("Demo aangemaakt." if created else "De database bevat al gegevens; de demo is niet opnieuw aangemaakt.")
     print_logins()
@@ -94,6 +99,8 @@ def bench_data(
         except benchdata.DatabaseNotEmpty as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
+        session.commit()
+        refresh_statistics(session)  # after a bulk load, as the worker would do within a day
         session.commit()
     for table, count in counts.items():
         typer.echo(f"{table:<24} {count:>9}")
@@ -142,7 +149,7 @@ def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> N
         settings=settings,
         once=once,
         stop=stop,
-        extra_jobs=[reminders_and_escalations, daily_digests, waiting_exports],
+        extra_jobs=[reminders_and_escalations, daily_digests, waiting_exports, DailyStatistics()],
     )
 
 

@@ -366,7 +366,7 @@ class BenchServer:
             from sqlmodel import Session
 
             from app.config import get_settings
-            from app.db import make_engine
+            from app.db import make_engine, refresh_statistics
             from app.demo import seed_if_empty
             from app.migrate import upgrade
 
@@ -381,6 +381,10 @@ class BenchServer:
                         seed_if_empty(session)
                     else:
                         self.seeded = self.seed(session)
+                    session.commit()
+                    # As `portfolio bench-data`, `demo` and `migrate` do, and the worker daily: the planner's
+                    # statistics for what was just loaded.
+                    refresh_statistics(session)
                     session.commit()
             finally:
                 engine.dispose()

@@ -459,3 +459,25 @@ def test_demo_students_are_at_different_stages(app, db: Session) -> None:  # typ
     assert frozenset({"leeg"}) in stages
     blobs = db.exec(select(Blob)).all()
     assert blobs and all(app.state.storage.exists(b.key) for b in blobs)
+
+
+def _analysed_tables(engine: Engine) -> set[str]:
+    """Tables the query planner has statistics for."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+                return set()
+            return {t for (t,) in conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+        # ANALYZE sets reltuples (-1 until a table was ever analysed or vacuumed).
+        rows = conn.exec_driver_sql(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            " AND reltuples >= 0"
+        )
+        return {t for (t,) in rows}
+
+
+def test_the_demo_leaves_statistics_for_the_query_planner(runner: CliRunner, cli_engine: Engine) -> None:
+    run(runner, "migrate")
+    assert "slot" not in _analysed_tables(cli_engine)  # nothing to analyse in an empty slot table
+    run(runner, "demo")
+    assert {"slot", "enrolment", "submission", "user_account"} <= _analysed_tables(cli_engine)
