@@ -82,10 +82,10 @@ def pending(request: Request, db: Session = DB, actor: Actor = Depends(require(P
     return {
         "items": [
             {
-                "submission_id": i.submission.id,
-                "student": {"id": i.student.id, "name": i.student.name},
-                "eindterm": i.submission.eindterm_code,
-                "submitted_at": as_utc(i.submission.submitted_at).isoformat(),
+                "submission_id": i.submission_id,
+                "student": {"id": i.student_id, "name": i.student_name},
+                "eindterm": i.eindterm_code,
+                "submitted_at": as_utc(i.submitted_at).isoformat(),
                 "waiting_days": i.waiting_days,
             }
             for i in items

@@ -8,8 +8,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -66,8 +68,11 @@ def decider_for(session: Session, *, actor: Actor) -> Decider:
 
 @dataclass(frozen=True)
 class PendingItem:
-    submission: Submission
-    student: User
+    submission_id: int
+    eindterm_code: str
+    submitted_at: datetime
+    student_id: int
+    student_name: str
     eindterm: Eindterm | None
     waiting_days: int
 
@@ -77,19 +82,44 @@ def _supervised(supervisor_id: int):  # type: ignore[no-untyped-def]
     return select(Enrolment.student_id).where(Enrolment.supervisor_id == supervisor_id)
 
 
-def _open_submissions(session: Session, *, supervisor_id: int) -> list[tuple[Submission, User]]:
+class OpenRequest(NamedTuple):
+    submission_id: int
+    eindterm_code: str
+    submitted_at: datetime
+    framework_id: str
+    framework_version: str
+    student_id: int
+    student_name: str
+
+
+# Built once, plain columns: a praktijkbegeleider may have a hundred requests waiting, and their list is the page
+# they open on a phone.
+_OPEN_REQUESTS = (
+    sa_select(
+        col(Submission.id),
+        col(Submission.eindterm_code),
+        col(Submission.submitted_at),
+        col(Submission.framework_id),
+        col(Submission.framework_version),
+        col(User.id),
+        col(User.name),
+    )
+    .join(Slot, col(Slot.submission_id) == Submission.id)
+    .join(User, col(User.id) == Submission.student_id)
+    .where(
+        col(Submission.student_id).in_(
+            sa_select(col(Enrolment.student_id)).where(col(Enrolment.supervisor_id) == bindparam("supervisor_id"))
+        ),
+        col(Slot.status) == SlotStatus.ter_aftekening.value,
+    )
+    .order_by(col(Submission.submitted_at), col(Submission.id))
+)
+
+
+def _open_submissions(session: Session, *, supervisor_id: int) -> list[OpenRequest]:
     """Undecided submissions (the slot's current one) of this supervisor's trainees, oldest first."""
-    rows = session.exec(
-        select(Submission, User)
-        .join(Slot, col(Slot.submission_id) == Submission.id)
-        .join(User, col(User.id) == Submission.student_id)
-        .where(
-            col(Submission.student_id).in_(_supervised(supervisor_id)),
-            Slot.status == SlotStatus.ter_aftekening.value,
-        )
-        .order_by(col(Submission.submitted_at), col(Submission.id))
-    ).all()
-    return [(s, u) for s, u in rows]
+    rows = session.connection().execute(_OPEN_REQUESTS, {"supervisor_id": supervisor_id})
+    return [OpenRequest._make(row) for row in rows]
 
 
 def pending_for(
@@ -97,15 +127,24 @@ def pending_for(
 ) -> list[PendingItem]:
     now = now or utcnow()
     items = []
-    for submission, student in _open_submissions(session, supervisor_id=supervisor_id):
+    for request in _open_submissions(session, supervisor_id=supervisor_id):
         try:
-            eindterm: Eindterm | None = registry.get(submission.framework_id, submission.framework_version).eindterm(
-                submission.eindterm_code
+            eindterm: Eindterm | None = registry.get(request.framework_id, request.framework_version).eindterm(
+                request.eindterm_code
             )
         except KeyError:
             eindterm = None
-        waited = (now - as_utc(submission.submitted_at)).days
-        items.append(PendingItem(submission=submission, student=student, eindterm=eindterm, waiting_days=waited))
+        items.append(
+            PendingItem(
+                submission_id=request.submission_id,
+                eindterm_code=request.eindterm_code,
+                submitted_at=request.submitted_at,
+                student_id=request.student_id,
+                student_name=request.student_name,
+                eindterm=eindterm,
+                waiting_days=(now - as_utc(request.submitted_at)).days,
+            )
+        )
     return items
 
 
@@ -606,7 +645,7 @@ def send_digests(session: Session, *, now: datetime, settings: Settings) -> int:
         if not waiting:
             continue
         lines = "\n".join(
-            f"- {student.name}: {s.eindterm_code} (sinds {as_utc(s.submitted_at):%d-%m-%Y})" for s, student in waiting
+            f"- {r.student_name}: {r.eindterm_code} (sinds {as_utc(r.submitted_at):%d-%m-%Y})" for r in waiting
         )
         notifications.queue_mail(
             session,
