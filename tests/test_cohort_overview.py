@@ -324,3 +324,118 @@ def test_overview_pages_past_the_end_still_count(app: FastAPI, db: Session, worl
     assert page.status_code == 200 and "4 studenten" in page.text
     api = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress?size=2&page=9").json()
     assert api["total"] == 4 and api["items"] == []
+
+
+def test_bottlenecks_by_sql_match_what_the_full_overview_shows(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """The knelpunten page counts and lists by SQL; the result is what one reads off every student's row of the
+    full overview: the lagging eindtermen, who has been inactive for three weeks (or never active), and every
+    niet-mogelijk slot of an eindterm in the framework."""
+    from datetime import timedelta
+
+    from app.cohorts import overview
+    from app.db import as_utc, utcnow
+
+    seed_varied_cohort(app, db, world)
+    now = utcnow()
+    students = sorted({s for s in db.exec(select(Slot.student_id)).all()})
+    for n, slot in enumerate(db.exec(select(Slot).order_by(col(Slot.id))).all()):
+        # A third of the students last active 30 days ago, the rest some days ago; some slots never touched.
+        days = 30 if students.index(slot.student_id) % 3 == 0 else 2 + n % 5
+        slot.last_activity_at = None if n % 7 == 0 else now - timedelta(days=days)
+        db.add(slot)
+    db.commit()
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    full = overview.overview(db, cohort=world.cohort, framework=framework, filters=overview.Filters(), paginate=False)
+    found = overview.bottlenecks(db, cohort=world.cohort, framework=framework, now=now)
+
+    assert found.total_students == full.total_students == 41
+    expected_lagging = sorted(
+        ((c, counts.get("beoordeeld", 0), full.total_students) for c, counts in full.column_counts.items()),
+        key=lambda x: x[1],
+    )[:5]
+    assert found.lagging == expected_lagging
+    threshold = now - timedelta(days=21)
+    inactive = {r.student.id for r in full.rows if r.last_activity is None or as_utc(r.last_activity) < threshold}
+    assert {s.id for s, _ in found.inactive} == inactive and 10 < len(inactive) < 41
+    assert [s.name.lower() for s, _ in found.inactive] == sorted(s.name.lower() for s, _ in found.inactive)
+    not_possible = {(r.student.id, c) for r in full.rows for c, s in r.statuses.items() if s == "niet_mogelijk"}
+    assert {(s.id, c) for s, c in found.not_possible} == not_possible and not_possible
+
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/knelpunten").text
+    first_inactive, _ = found.inactive[0]
+    assert f'href="/studenten/{first_inactive.id}/gereedheid"' in page
+    student, code = found.not_possible[0]
+    assert f'href="/studenten/{student.id}/eindtermen/{code}"' in page
+
+
+def test_weekly_progress_counts_per_week_cumulatively(app: FastAPI, db: Session, world: World) -> None:
+    from datetime import date, datetime, timedelta
+    from itertools import pairwise
+
+    from app.assessment.models import Assessment
+    from app.cohorts import overview
+    from app.evidence.models import Submission
+    from app.signoff.models import SignOff
+
+    add_students(app, db, world, 6)
+    students = db.exec(select(Enrolment.student_id).where(Enrolment.cohort_id == world.cohort.id)).all()
+    begin = datetime.combine(world.cohort.start_date, datetime.min.time())
+    for n in range(40):  # spread over the weeks since the start, several on the same day, some on a Sunday night
+        student = students[n % len(students)]
+        moment = begin + timedelta(days=(n * 5) % 60, hours=23 if n % 4 == 0 else 9)
+        submission = Submission(
+            student_id=student, framework_id="bvjn-eindtermen", framework_version="2012", eindterm_code="IA-a"
+        )
+        db.add(submission)
+        db.flush()
+        decision = "afgetekend" if n % 5 else "terug"
+        db.add(
+            SignOff(
+                submission_id=submission.id or 0,
+                student_id=student,
+                eindterm_code="IA-a",
+                decision=decision,
+                decided_at=moment,
+                decided_by_name="PB",
+                decided_by_email="pb@x.nl",
+            )
+        )
+        if n % 3 == 0:
+            db.add(
+                Assessment(
+                    student_id=student,
+                    eindterm_code="IA-a",
+                    framework_id="bvjn-eindtermen",
+                    framework_version="2012",
+                    score="goed",
+                    feedback="",
+                    assessor_id=world.coordinator.id or 0,
+                    created_at=moment + timedelta(days=3),
+                )
+            )
+    db.commit()
+    signed = db.exec(
+        select(SignOff.decided_at).where(
+            col(SignOff.student_id).in_(select(Enrolment.student_id).where(Enrolment.cohort_id == world.cohort.id)),
+            SignOff.decision == "afgetekend",
+        )
+    ).all()
+    scored = db.exec(
+        select(Assessment.created_at).where(
+            col(Assessment.student_id).in_(select(Enrolment.student_id).where(Enrolment.cohort_id == world.cohort.id))
+        )
+    ).all()
+    assert signed and scored
+    weeks = overview.weekly_progress(db, cohort=world.cohort)
+    start = world.cohort.start_date - timedelta(days=world.cohort.start_date.weekday())
+    assert weeks[0][0] == start and all(b[0] - a[0] == timedelta(days=7) for a, b in pairwise(weeks))
+    assert weeks[-1][0] <= date.today() < weeks[-1][0] + timedelta(days=7) or weeks[-1][0] > date.today()
+
+    def upto(dates: list[datetime], week: date) -> int:
+        return sum(1 for d in dates if d.date() < week + timedelta(days=7))
+
+    assert [(w, s, a) for w, s, a in weeks] == [(w, upto(signed, w), upto(scored, w)) for w, _, _ in weeks]
+    assert weeks[-1][1] == len(signed) and weeks[-1][2] == len(scored)

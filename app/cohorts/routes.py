@@ -399,16 +399,17 @@ def cohort_bottlenecks(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    view = cohort_view(request, db, cohort, filters=overview_service.Filters(), paginate=False)
+    framework = service.framework_of(frameworks_of(request), cohort)
+    found = overview_service.bottlenecks(db, cohort=cohort, framework=framework)
     weeks = overview_service.weekly_progress(db, cohort=cohort)
     return render(
         request,
         "cohorts/bottlenecks.html",
         {
-            "view": view,
-            "b": overview_service.bottlenecks(db, view=view),
+            "cohort": cohort,
+            "b": found,
             "chart": chart.progress_chart(
-                weeks, total=view.total_students * len(view.framework.eindtermen), planned_end=cohort.planned_end_date
+                weeks, total=found.total_students * len(framework.eindtermen), planned_end=cohort.planned_end_date
             ),
         },
     )
