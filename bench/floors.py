@@ -301,13 +301,16 @@ def _slots_of(conn: Connection, ctx: FloorContext, student_ids: list[int]) -> No
 
 
 def _column_counts(conn: Connection, ctx: FloorContext) -> None:
+    """Statuses per eindterm over the cohort, and per eindterm the students it is met for (the 'voldaan' row)."""
+    met, params = _met_expression(ctx)
     conn.execute(
         text(
-            "SELECT sl.eindterm_code, sl.status, COUNT(*) FROM slot sl JOIN enrolment e ON e.student_id = sl.student_id"
+            f"SELECT sl.eindterm_code, sl.status, COUNT(*), SUM({met}) FROM slot sl"
+            " JOIN enrolment e ON e.student_id = sl.student_id"
             " WHERE e.cohort_id = :c AND sl.framework_id = :fid AND sl.framework_version = :fv"
             " GROUP BY sl.eindterm_code, sl.status"
         ),
-        {"c": ctx.cohort_id, **_fw(ctx)},
+        {"c": ctx.cohort_id, **params, **_fw(ctx)},
     ).all()
 
 

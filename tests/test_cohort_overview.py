@@ -336,6 +336,7 @@ def test_bottlenecks_by_sql_match_what_the_full_overview_shows(
 
     from app.cohorts import overview
     from app.db import as_utc, utcnow
+    from app.readiness.service import readiness_of
 
     seed_varied_cohort(app, db, world)
     now = utcnow()
@@ -351,10 +352,14 @@ def test_bottlenecks_by_sql_match_what_the_full_overview_shows(
     found = overview.bottlenecks(db, cohort=world.cohort, framework=framework, now=now)
 
     assert found.total_students == full.total_students == 41
-    expected_lagging = sorted(
-        ((c, counts.get("beoordeeld", 0), full.total_students) for c, counts in full.column_counts.items()),
-        key=lambda x: x[1],
-    )[:5]
+    # "voldaan" per eindterm is the readiness rule's verdict, student by student: not every beoordeeld slot (a
+    # score below the minimum) and sometimes a niet-mogelijk one (an approved substitute assignment).
+    codes = [e.code for e in framework.eindtermen]
+    verdicts = [readiness_of(db, student=r.student, registry=app.state.frameworks)[1] for r in full.rows]
+    met_by_code = {c: sum(1 for v in verdicts if c in v.met) for c in codes}
+    assert full.met_per_code == met_by_code
+    assert any(met_by_code[c] != full.column_counts[c]["beoordeeld"] for c in codes)
+    expected_lagging = sorted(((c, met_by_code[c], 41) for c in codes), key=lambda x: x[1])[:5]
     assert found.lagging == expected_lagging
     threshold = now - timedelta(days=21)
     inactive = {r.student.id for r in full.rows if r.last_activity is None or as_utc(r.last_activity) < threshold}
@@ -439,3 +444,21 @@ def test_weekly_progress_counts_per_week_cumulatively(app: FastAPI, db: Session,
 
     assert [(w, s, a) for w, s, a in weeks] == [(w, upto(signed, w), upto(scored, w)) for w, _, _ in weeks]
     assert weeks[-1][1] == len(signed) and weeks[-1][2] == len(scored)
+
+
+def test_the_heatmaps_voldaan_row_counts_the_readiness_rule(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    from app.cohorts import overview
+    from app.readiness.service import readiness_of
+
+    seed_varied_cohort(app, db, world, count=12)
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    full = overview.overview(db, cohort=world.cohort, framework=framework, filters=overview.Filters(), paginate=False)
+    verdicts = [readiness_of(db, student=r.student, registry=app.state.frameworks)[1] for r in full.rows]
+    expected = [sum(1 for v in verdicts if e.code in v.met) for e in framework.eindtermen]
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/overzicht").text
+    row = page.split('<tr class="counts">')[1].split("</tr>")[0]
+    shown = [int(n) for n in row.split('<td class="num">')[1:] for n in [n.split("<")[0]]]
+    assert shown == expected and sum(expected) > 0

@@ -80,8 +80,9 @@ class Overview:
     framework: Framework
     rows: list[StudentRow]
     total_students: int
-    column_counts: dict[str, Counter[str]]
+    column_counts: dict[str, Counter[str]]  # statuses per eindterm over every filtered student
     filters: Filters
+    met_per_code: dict[str, int] = field(default_factory=dict)  # students for whom the eindterm meets the rule
     supervisors: list[tuple[int, str]] = field(default_factory=list)
     assessors: list[tuple[int, str]] = field(default_factory=list)
     workplaces: list[str] = field(default_factory=list)
@@ -287,7 +288,12 @@ def _build(framework: Framework, shape: _Shape) -> _Statements:
             .group_by(col(Slot.student_id))
         )
         column_counts = (
-            sa_select(col(Slot.eindterm_code), col(Slot.status), func.count())
+            sa_select(
+                col(Slot.eindterm_code),
+                col(Slot.status),
+                func.count(),
+                func.sum(case((met_condition(framework), 1), else_=0)),
+            )
             .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
             .where(col(Enrolment.id).in_(filtered), *_in_framework_version())
             .group_by(col(Slot.eindterm_code), col(Slot.status))
@@ -414,9 +420,11 @@ def overview(
 def _add_extras(session: Session, view: Overview, statements: _Statements, params: dict[str, Any]) -> None:
     # Query 3: statuses per eindterm over every filtered student (not only this page); no slot row means leeg.
     if statements.column_counts is not None:
-        for code, status, number in session.connection().execute(statements.column_counts, params).all():
+        view.met_per_code = dict.fromkeys(view.column_counts, 0)
+        for code, status, number, met in session.connection().execute(statements.column_counts, params).all():
             if code in view.column_counts and status != SlotStatus.leeg.value:
                 view.column_counts[code][status] += number
+                view.met_per_code[code] += int(met or 0)
         for counts in view.column_counts.values():
             counts[SlotStatus.leeg.value] = view.total_students - sum(counts.values())
     # Query 4: the filter choices.
@@ -471,17 +479,17 @@ def bottlenecks(
         .join(User, col(User.id) == Enrolment.student_id)
         .where(Enrolment.cohort_id == cohort.id)
     ).one()
-    # Eindtermen that lag: the fewest beoordeeld slots, in framework order among equals.
-    scored = dict(
+    # Eindtermen that lag: met by the fewest students (the readiness rule), in framework order among equals.
+    met = dict(
         session.connection()
         .execute(
             sa_select(col(Slot.eindterm_code), func.count())
-            .where(in_cohort, *in_version, col(Slot.status) == SlotStatus.beoordeeld.value)
+            .where(in_cohort, *in_version, met_condition(framework))
             .group_by(col(Slot.eindterm_code))
         )
         .all()
     )
-    lagging = sorted(((c, scored.get(c, 0), total) for c in codes), key=lambda x: x[1])[:5]
+    lagging = sorted(((c, met.get(c, 0), total) for c in codes), key=lambda x: x[1])[:5]
     supervisor, assessor = aliased(User), aliased(User)
     waiting_signoff = session.exec(
         select(supervisor.name, func.count(), func.min(Submission.submitted_at))
