@@ -1,9 +1,11 @@
 """Engine, metadata conventions and the one commit point per request."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError
@@ -87,22 +89,45 @@ class DailyStatistics:
         self.last = now
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's session: services flush, this is the only place that commits."""
+    # A Session does no I/O until its first query: made here, on the event loop, it spares the request a thread
+    # hop. Committing, rolling back and closing talk to the database: in a worker thread, shielded from
+    # cancellation (a client that goes away must not leave a connection checked out).
     # expire_on_commit=False: a streamed response (a CSV export) may still read loaded rows after the commit.
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-            if session.info.pop("mail_queued", False):
-                request.state.mail_queued = True  # the middleware delivers after the response
-        except DataError as exc:
-            # Input the database cannot hold (in PostgreSQL: a NUL character in text): the request's fault, not a 500.
-            session.rollback()
-            raise InvalidInput() from exc
-        except BaseException:
-            session.rollback()
-            raise
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield session
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_commit_and_close, session)
+        if session.info.pop("mail_queued", False):
+            request.state.mail_queued = True  # the middleware delivers after the response
+    except DataError as exc:
+        # Input the database cannot hold (in PostgreSQL: a NUL character in text): the request's fault, not a 500.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_roll_back_and_close, session)
+        raise InvalidInput() from exc
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_roll_back_and_close, session)
+        raise
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.close()
+        raise
+    session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 # Every route and dependency asks for the session through this: "function" scope ends the dependency — and so
