@@ -33,7 +33,7 @@ from app.accounts.service import hash_password
 from app.assessment.models import Assessment
 from app.audit import service as audit
 from app.audit.models import AuditChainHead, AuditEvent
-from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
 from app.db import utcnow
 from app.evidence.models import Evidence, EvidenceKind, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
 from app.framework.registry import FrameworkRegistry
@@ -207,6 +207,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     ProgrammeCoordinator,
     Cohort,
     Enrolment,
+    SupervisorAssignment,
     Evidence,
     EvidenceVersion,
     EvidenceLink,
@@ -589,7 +590,7 @@ def _student(
     student_id = user(
         f"student{{id}}@{DOMAIN}", name, Role.student, joined, student_number=str(700_000 + writer.next_ids[User])
     )
-    writer.add(
+    enrolment_id = writer.add(
         Enrolment,
         {
             "cohort_id": cohort_id,
@@ -598,6 +599,27 @@ def _student(
             "supervisor_id": supervisor.id,
             "assessor_id": assessor.id,
             "created_at": joined,
+        },
+    )
+    # The coordinator approved this praktijkbegeleider: sign-offs are made under this assignment.
+    assignment_id = writer.add(
+        SupervisorAssignment,
+        {
+            "enrolment_id": enrolment_id,
+            "student_id": student_id,
+            "status": "goedgekeurd",
+            "supervisor_id": supervisor.id,
+            "name": supervisor.name,
+            "email": supervisor.email,
+            "function": supervisor.function,
+            "workplace": supervisor.organisation,
+            "proposed_by_id": None,
+            "proposed_at": joined,
+            "decided_by_id": None,
+            "decided_at": joined,
+            "reason": "",
+            "ended_by_id": None,
+            "ended_at": None,
         },
     )
     status_of = dict(zip(codes, statuses, strict=True))
@@ -725,6 +747,7 @@ def _student(
                         "decided_by_email": supervisor.email,
                         "decided_by_function": supervisor.function,
                         "via_link_id": None,
+                        "assignment_id": assignment_id,
                     },
                 )
                 activity.append(decided_at)

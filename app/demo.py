@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
+from app.cohorts import guidance
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment
 from app.config import get_settings
@@ -93,15 +94,29 @@ def seed_if_empty(session: Session, storage: "Storage | None" = None) -> bool:
         supervisor = supervisors[i % len(supervisors)]
         # The last student has just started: no supervisor or assessor assigned yet.
         newcomer = i == len(STUDENTS) - 1
-        session.add(
-            Enrolment(
-                cohort_id=cohort.id or 0,
-                student_id=student.id or 0,
-                workplace=supervisor.organisation,
-                supervisor_id=None if newcomer else supervisor.id,
-                assessor_id=None if newcomer else assessors[i % len(assessors)].id,
-            )
+        enrolment = Enrolment(
+            cohort_id=cohort.id or 0,
+            student_id=student.id or 0,
+            workplace=supervisor.organisation,
+            assessor_id=None if newcomer else assessors[i % len(assessors)].id,
         )
+        session.add(enrolment)
+        session.flush()
+        if newcomer:
+            # Their voorstel waits on the coordinator's "Voorstellen praktijkbegeleider" page.
+            guidance.propose(
+                session,
+                actor=accounts.actor_for(session, user_id=student.id or 0),
+                name="Ingrid Werkman",
+                email=_email("ingrid.werkman"),
+                function="Teamleider",
+                workplace="Kringloopbedrijf De Ruil",
+            )
+        else:
+            # The coordinator approved these praktijkbegeleiders (an approved assignment each).
+            guidance.link_existing(
+                session, actor_id=coordinator.id, enrolment=enrolment, supervisor=supervisor, settings=None
+            )
     session.flush()
     _seed_hours(session)
     if storage is not None:

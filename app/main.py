@@ -221,6 +221,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     from app.assessment import api as assessment_api
     from app.assessment import routes as assessment_routes
     from app.cohorts import api as cohorts_api
+    from app.cohorts import guidance_routes
     from app.cohorts import routes as cohorts_routes
     from app.dashboard import api as dashboard_api
     from app.dashboard import routes as dashboard_routes
@@ -236,6 +237,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         dashboard_routes,
         framework_routes,
         cohorts_routes,
+        guidance_routes,
         evidence_routes,
         signoff_routes,
         assessment_routes,

@@ -3,7 +3,7 @@
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
-from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.hours.models import HoursDecision, PracticeHours
@@ -42,6 +42,7 @@ __all__ = [
     "Slot",
     "Submission",
     "SubstituteApproval",
+    "SupervisorAssignment",
     "SupervisorLink",
     "User",
     "UserRole",

@@ -21,6 +21,7 @@ import app.models
 from app import migrate
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
+from app.cohorts import guidance
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, Programme
 from app.config import ROOT, Settings
@@ -227,6 +228,18 @@ def make_user(session: Session, name: str, email: str, *roles: Role, number: str
     )
 
 
+def approve_supervisor(session: Session, *, enrolment: Enrolment, supervisor: User, coordinator: User | None) -> None:
+    """The coordinator links this praktijkbegeleider (an approved assignment), as the assignment form does."""
+    guidance.link_existing(
+        session,
+        actor_id=coordinator.id if coordinator else None,
+        enrolment=enrolment,
+        supervisor=supervisor,
+        settings=None,
+    )
+    session.flush()
+
+
 @pytest.fixture
 def world(db: Session) -> World:
     """Two programmes, each with a cohort; staff assigned only to the first cohort's student."""
@@ -258,23 +271,17 @@ def world(db: Session) -> World:
     other_assessor = make_user(db, "Henk de Groot", "henk@school.nl", Role.beoordelaar)
     admin = make_user(db, "Ruud Hendriks", "admin@school.nl", Role.beheerder)
     bystander = make_user(db, "Bea Buiten", "bea@elders.nl", Role.praktijkbegeleider)
-    db.add(
-        Enrolment(
-            cohort_id=cohort.id or 0,
-            student_id=student.id or 0,
-            workplace="Werkbedrijf",
-            supervisor_id=supervisor.id,
-            assessor_id=assessor.id,
-        )
+    enrolment = Enrolment(
+        cohort_id=cohort.id or 0, student_id=student.id or 0, workplace="Werkbedrijf", assessor_id=assessor.id
     )
-    db.add(
-        Enrolment(
-            cohort_id=other_cohort.id or 0,
-            student_id=other_student.id or 0,
-            supervisor_id=other_supervisor.id,
-            assessor_id=other_assessor.id,
-        )
+    other_enrolment = Enrolment(
+        cohort_id=other_cohort.id or 0, student_id=other_student.id or 0, assessor_id=other_assessor.id
     )
+    db.add_all([enrolment, other_enrolment])
+    db.flush()
+    # Praktijkbegeleiders only judge under an approved assignment (app/cohorts/guidance.py).
+    approve_supervisor(db, enrolment=enrolment, supervisor=supervisor, coordinator=coordinator)
+    approve_supervisor(db, enrolment=other_enrolment, supervisor=other_supervisor, coordinator=other_coordinator)
     db.commit()
     return World(
         programme,

@@ -46,11 +46,24 @@ def framework(app: FastAPI) -> Framework:
         ),
         (SlotFacts(status="niet_mogelijk", has_substitute=True), None, None),
         (SlotFacts(status="afgetekend"), "wacht_op_beoordeling", "wacht op beoordeling"),
-        (SlotFacts(status="beoordeeld", score="onvoldoende"), "onvoldoende", "beoordeeld als onvoldoende"),
-        (SlotFacts(status="beoordeeld", score="voldoende"), None, None),
-        (SlotFacts(status="beoordeeld", score="goed"), None, None),
-        (SlotFacts(status="beoordeeld", score=None), "onvoldoende", "beoordeeld als ?"),
-        (SlotFacts(status="beoordeeld", score="uitmuntend"), "onvoldoende", "beoordeeld als uitmuntend"),
+        (
+            SlotFacts(status="beoordeeld", score="onvoldoende", valid_signoff=True),
+            "onvoldoende",
+            "beoordeeld als onvoldoende",
+        ),
+        (SlotFacts(status="beoordeeld", score="voldoende", valid_signoff=True), None, None),
+        (SlotFacts(status="beoordeeld", score="goed", valid_signoff=True), None, None),
+        (
+            SlotFacts(status="beoordeeld", score="goed"),
+            "aftekening_niet_geldig",
+            "niet afgetekend door een goedgekeurde praktijkbegeleider",
+        ),
+        (SlotFacts(status="beoordeeld", score=None, valid_signoff=True), "onvoldoende", "beoordeeld als ?"),
+        (
+            SlotFacts(status="beoordeeld", score="uitmuntend", valid_signoff=True),
+            "onvoldoende",
+            "beoordeeld als uitmuntend",
+        ),
     ],
 )
 def test_slot_rule_for_every_status(
@@ -74,12 +87,16 @@ def test_a_higher_minimum_score_changes_the_verdict(framework: Framework) -> Non
     strict = framework.model_copy(
         update={"readiness": framework.readiness.model_copy(update={"minimum_score": "goed"})}
     )
-    assert slot_verdict(strict, "IA-a", SlotFacts(status="beoordeeld", score="voldoende")) is not None
-    assert slot_verdict(strict, "IA-a", SlotFacts(status="beoordeeld", score="goed")) is None
+    assert (
+        slot_verdict(strict, "IA-a", SlotFacts(status="beoordeeld", score="voldoende", valid_signoff=True)) is not None
+    )
+    assert slot_verdict(strict, "IA-a", SlotFacts(status="beoordeeld", score="goed", valid_signoff=True)) is None
 
 
 def test_whole_portfolio_rule(framework: Framework) -> None:
-    all_good = {e.code: SlotFacts(status="beoordeeld", score="voldoende") for e in framework.eindtermen}
+    all_good = {
+        e.code: SlotFacts(status="beoordeeld", score="voldoende", valid_signoff=True) for e in framework.eindtermen
+    }
     verdict = evaluate(framework, all_good)
     assert verdict.ready and len(verdict.met) == 56 and verdict.missing == []
     assert [(g.group.code, g.met, g.total) for g in verdict.groups] == [
@@ -103,7 +120,9 @@ def test_a_new_framework_version_is_judged_by_its_own_eindtermen(framework: Fram
     extra = groups[0].eindtermen[0].model_copy(update={"code": "M-17", "text": "Nieuw in 2027."})
     groups[0] = groups[0].model_copy(update={"eindtermen": [*groups[0].eindtermen, extra]})
     newer = framework.model_copy(update={"version": "2027", "groups": groups})
-    all_old_good = {e.code: SlotFacts(status="beoordeeld", score="goed") for e in framework.eindtermen}
+    all_old_good = {
+        e.code: SlotFacts(status="beoordeeld", score="goed", valid_signoff=True) for e in framework.eindtermen
+    }
     verdict = evaluate(newer, all_old_good)
     assert not verdict.ready and [m.code for m in verdict.missing] == ["M-17"]
 

@@ -114,6 +114,8 @@ def expected_allowed(world: World, route: RouteInfo, permission: str, user: User
         return False
     if "{cohort_id}" in route.path:
         return user.id == world.coordinator.id
+    if "{assignment_id}" in route.path:
+        return user.id == world.coordinator.id  # a voorstel is decided by the coordinator of its programme only
     if "{submission_id}" in route.path:
         return user.id == world.supervisor.id  # only the student's own praktijkbegeleider decides
     if ("{evidence_id}" in route.path or "{blob_id}" in route.path) and permission == Permission.evidence_write:
@@ -174,6 +176,27 @@ def submitted_evidence(app: FastAPI, db: Session, world: World) -> tuple[int, in
     db.commit()
     blob = evidence.files_of_versions(db, version_ids=[version.id or 0])[version.id or 0][0]
     return version.evidence_id, blob.id or 0
+
+
+def pending_proposal(db: Session, world: World) -> int:
+    """world.student's voorstel naming the beoordelaar (an account with another role): approving it without the
+    confirmation tick is refused (422), so an allowed POST leaves the world as it was."""
+    from app.accounts.permissions import permissions_for
+    from app.cohorts import guidance
+
+    actor = accounts.Actor(
+        id=world.student.id or 0,
+        name="",
+        email="",
+        locale="nl",
+        roles=frozenset({Role.student}),
+        permissions=permissions_for({Role.student}),
+    )
+    proposal = guidance.propose(
+        db, actor=actor, name="Anouk", email=world.assessor.email, function="Coach", workplace="Werkbedrijf"
+    )
+    db.commit()
+    return proposal.id or 0
 
 
 def submitted_hours(app: FastAPI, db: Session, world: World) -> int:
@@ -288,6 +311,7 @@ def test_every_route_for_every_actor(
     export_id = finished_export(app, db, world)
     entry_id = submitted_hours(app, db, world)
     development_id = development_entry(app, db, world)
+    assignment_id = pending_proposal(db, world)
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -316,6 +340,7 @@ def test_every_route_for_every_actor(
             "export_id": str(export_id),
             "entry_id": str(entry_id),
             "development_id": str(development_id),
+            "assignment_id": str(assignment_id),
             "part": "pdf",
         }
 

@@ -376,8 +376,8 @@ def test_import_handles_bom_and_windows_encoding(
         (
             # Known person, but not a praktijkbegeleider.
             "Kim Blom;kim@student.nl;student;600401;Werkbedrijf;anouk@school.nl;",
-            "Rij 3: praktijkbegeleider anouk@school.nl staat niet in het bestand en is niet bekend als "
-            "praktijkbegeleider",
+            "Rij 3: praktijkbegeleider anouk@school.nl staat niet in het bestand en is geen praktijkbegeleider "
+            "binnen deze opleiding",
         ),
         ("Kim Blom;kim@student.nl;student;500002;Werkbedrijf;;", "Rij 3: studentnummer 500002 hoort al bij een andere"),
         ("K" * 201 + ";kim@student.nl;student;600401;Werkbedrijf;;", "Rij 3: naam is langer dan 200 tekens"),

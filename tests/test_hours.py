@@ -228,7 +228,9 @@ def test_totals_per_week_and_month(app: FastAPI, db: Session, world: World) -> N
 def test_practice_hours_minimum_in_the_readiness_rule(
     framework: Framework, approved: Decimal, minimum: int | None, met: bool, still: str | None
 ) -> None:
-    all_good = {e.code: SlotFacts(status="beoordeeld", score="voldoende") for e in framework.eindtermen}
+    all_good = {
+        e.code: SlotFacts(status="beoordeeld", score="voldoende", valid_signoff=True) for e in framework.eindtermen
+    }
     verdict = evaluate(framework, all_good, approved_hours=approved, minimum_hours=minimum)
     assert verdict.ready is met
     if still is not None:

@@ -120,6 +120,8 @@ NOT_PORTFOLIO_CONTENT = {
     "/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen",
     "/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken",
     "/portfolio/praktijkbegeleider",
+    "/koppelingen/{assignment_id}/goedkeuren",
+    "/koppelingen/{assignment_id}/afwijzen",
     "/aftekenen/meldingen",
     "/link/{token}/bevestigen",
     "/link/{token}/account",

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.permissions import permissions_for
-from app.cohorts.models import Enrolment
+from app.cohorts.models import Enrolment, SupervisorAssignment
 from app.db import utcnow
 from app.errors import Conflict, Forbidden
 from app.evidence import service as evidence
@@ -138,6 +138,15 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
         "/portfolio/praktijkbegeleider", data={"naam": "Kees Werkvloer", "email": "kees@bakkerij.nl", "functie": "Chef"}
     )
     assert invited.status_code == 303
+    # A voorstel only: no account and no mail until the coordinator approves it.
+    assert accounts.get_user_by_email(db, email="kees@bakkerij.nl") is None
+    assert mails_to(db, "kees@bakkerij.nl") == []
+    coordinator = client_factory()
+    login(coordinator, world.coordinator.email)
+    (proposal,) = db.exec(select(SupervisorAssignment).where(SupervisorAssignment.status == "voorgesteld")).all()
+    assert "Kees Werkvloer" in coordinator.get("/koppelingen").text
+    assert coordinator.post(f"/koppelingen/{proposal.id}/goedkeuren", data={"werkplek": "Bakkerij"}).status_code == 303
+    db.expire_all()
     kees = accounts.get_user_by_email(db, email="kees@bakkerij.nl")
     assert kees is not None and kees.password_hash is None
     made = submit(app, db, world, ["CJ-a", "CJ-b", "CJ-c"])
@@ -161,8 +170,6 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     assert {(d.decided_by_name, d.decided_by_email) for d in decisions} == {("Kees de Bakker", "kees@bakkerij.nl")}
     assert all(d.via_link_id is not None for d in decisions)
     # Revoked: the same link no longer works.
-    coordinator = client_factory()
-    login(coordinator, world.coordinator.email)
     revoke = coordinator.post(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken")
     assert revoke.status_code == 303
     gone = phone.get(link)
@@ -197,6 +204,17 @@ def test_nobody_signs_off_their_own_work(app: FastAPI, db: Session, world: World
     accounts.add_role(db, user_id=world.student.id or 0, role=Role.praktijkbegeleider)
     enrolment = db.exec(select(Enrolment).where(Enrolment.student_id == world.student.id)).one()
     enrolment.supervisor_id = world.student.id
+    # Written by hand past the rule (guidance refuses it), to show decide() refuses it still.
+    db.add(
+        SupervisorAssignment(
+            enrolment_id=enrolment.id or 0,
+            student_id=world.student.id or 0,
+            status="goedgekeurd",
+            supervisor_id=world.student.id,
+            name="x",
+            email=world.student.email,
+        )
+    )
     db.add(enrolment)
     db.commit()
     decider = signoff.Decider(user_id=world.student.id or 0, name="x", email=world.student.email)

@@ -20,7 +20,9 @@ class Permission(StrEnum):
     readiness_decide = "readiness:decide"  # record or reopen the gereedheidsbesluit, build the dossier
     readiness_confirm = "readiness:confirm"  # the second pair of eyes on a gereedheidsbesluit
 
+    supervisor_propose = "supervisor:propose"  # a student proposes a praktijkbegeleider (a voorstel, nothing more)
     supervisor_invite = "supervisor:invite"  # invite a praktijkbegeleider for a student in one's cohorts
+    assignment_approve = "assignment:approve"  # approve or reject a student's voorstel (koppeling goedkeuren)
     cohort_view = "cohort:view"
     cohort_manage = "cohort:manage"
     people_import = "people:import"
@@ -41,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.hours_write,
             Permission.development_write,
             Permission.student_view,
+            Permission.supervisor_propose,
         }
     ),
     Role.praktijkbegeleider: frozenset(
@@ -72,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.people_import,
             Permission.assignment_manage,
             Permission.supervisor_invite,
+            Permission.assignment_approve,
             Permission.substitute_approve,
             Permission.readiness_decide,
             Permission.readiness_confirm,

@@ -1,8 +1,9 @@
 """Programmes, cohorts pinned to a framework version, and who guides whom."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
@@ -59,3 +60,38 @@ class Enrolment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     # Set by the coordinator when the student leaves the programme; starts the retention clock for evidence.
     left_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+
+class AssignmentStatus(StrEnum):
+    voorgesteld = "voorgesteld"  # a student's voorstel: no link, no mail, no requests
+    goedgekeurd = "goedgekeurd"  # approved by the programme's coordinator: receives requests while not ended
+    afgewezen = "afgewezen"
+    ingetrokken = "ingetrokken"  # replaced by the student's newer voorstel
+    beeindigd = "beeindigd"  # a later approved assignment (or the coordinator) ended it
+
+
+class SupervisorAssignment(SQLModel, table=True):
+    """Who judges a student's work in practice, and who decided so (`app/cohorts/guidance.py` holds the rule).
+
+    Rows are never deleted: a proposal is decided once, an approval is ended once; sign-offs point at the approved
+    row they were made under."""
+
+    __tablename__ = "supervisor_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="enrolment.id", index=True)
+    student_id: int = Field(foreign_key="user_account.id", index=True)
+    status: str = Field(max_length=20, index=True)
+    # Set on approval only: a proposal names a person, it does not look up or create an account.
+    supervisor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    function: str | None = Field(default=None, max_length=200)
+    workplace: str | None = Field(default=None, max_length=200)
+    proposed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    proposed_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ended_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    ended_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

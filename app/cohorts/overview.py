@@ -189,7 +189,12 @@ def met_condition(framework: Framework):  # type: ignore[no-untyped-def]
     """SQL for "this slot meets the readiness rule", exactly as `readiness.service.slot_verdict` returns None:
     beoordeeld with a score on the scale at the minimum or better, or niet mogelijk with an approved substitute
     assignment when the framework lets that count."""
-    conditions = [and_(col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(passing_scores(framework)))]
+    scored = [col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(passing_scores(framework))]
+    if framework.readiness.scoring_requires_signoff:
+        from app.readiness.service import signed_off_validly  # the rule's own SQL: one definition
+
+        scored.append(signed_off_validly())
+    conditions = [and_(*scored)]
     if framework.readiness.substitute_counts:
         substitute = exists().where(
             col(SubstituteApproval.student_id) == col(Slot.student_id),

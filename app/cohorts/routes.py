@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.accounts.models import Role, User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.cohorts import chart, export, service
+from app.cohorts import chart, export, guidance, service
 from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort
 from app.db import DB, RowId
@@ -26,7 +26,7 @@ from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import get_locale, gettext
 from app.signoff import service as signoff_service
-from app.web import is_htmx, redirect, render, require
+from app.web import is_htmx, redirect, render, require, settings_of
 
 router = APIRouter()
 
@@ -230,13 +230,14 @@ def assign_guidance(
     actor: Actor = Depends(require(Permission.assignment_manage)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:
-    service.assign_guidance(
+    guidance.assign_guidance(
         db,
         actor=actor,
         cohort=cohort,
         student_id=student_id,
         supervisor_id=_person_id(supervisor_id, "praktijkbegeleider"),
         assessor_id=_person_id(assessor_id, "beoordelaar"),
+        settings=settings_of(request),
     )
     if is_htmx(request):
         # HTMX swaps just this student's row (back to showing the guidance), with a "saved" note.

@@ -383,49 +383,6 @@ def create_cohort(
     return cohort
 
 
-def assign_guidance(
-    session: Session,
-    *,
-    actor: Actor,
-    cohort: Cohort,
-    student_id: int,
-    supervisor_id: int | None,
-    assessor_id: int | None,
-) -> Enrolment:
-    enrolment = session.exec(
-        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.student_id == student_id)
-    ).first()
-    if enrolment is None:
-        raise NotFound("Deze student zit niet in dit cohort.")
-    for user_id, current, role, label in (
-        (supervisor_id, enrolment.supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
-        (assessor_id, enrolment.assessor_id, Role.beoordelaar, "beoordelaar"),
-    ):
-        if user_id is None:
-            continue
-        person = session.get(User, user_id)
-        if person is None or role not in accounts.roles_of(session, user_id=user_id):
-            raise InvalidInput(f"De gekozen {label} heeft die rol niet.")
-        # The selection lists only active staff; a stale form must not link a blocked account anew.
-        if not person.is_active and user_id != current:
-            raise InvalidInput(f"De gekozen {label} is geblokkeerd en kan niet worden gekoppeld.")
-        if user_id == student_id:
-            raise InvalidInput(f"Een student kan niet zijn eigen {label} zijn.")
-    enrolment.supervisor_id = supervisor_id
-    enrolment.assessor_id = assessor_id
-    session.add(enrolment)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="enrolment.guidance_assigned",
-        object_type="enrolment",
-        object_id=enrolment.id,
-        data={"supervisor_id": supervisor_id, "assessor_id": assessor_id},
-    )
-    session.flush()
-    return enrolment
-
-
 # --- CSV import -----------------------------------------------------------------------------------
 
 
@@ -552,6 +509,14 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
     return rows
 
 
+def _would_change(user: User, row: ImportRow) -> bool:
+    return (
+        user.name != row.name
+        or bool(row.student_number and user.student_number != row.student_number)
+        or bool(row.role is not Role.student and row.organisation and user.organisation != row.organisation)
+    )
+
+
 def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data: bytes) -> ImportResult:
     """All or nothing: every row is checked against the file and the database before anything is written."""
     rows = parse_people_csv(data)
@@ -575,11 +540,40 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         if referenced
         else {}
     )
+    # Whom this import may touch: only people who already belong to the cohort's programme (`guidance` holds
+    # the rule); anyone else, and any beheerder, is linked by a beheerder.
+    from app.cohorts import guidance  # the rule module builds on this one
+
+    known_ids = {u.id or 0 for u in [*existing.values(), *referenced_users.values()]}
+    members = guidance.programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
+    elsewhere = guidance.other_programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
+    roles = {i: accounts.roles_of(session, user_id=i) for i in known_ids}
+
+    def in_programme(user: User) -> bool:
+        return (user.id or 0) in members and Role.beheerder not in roles[user.id or 0]
 
     for row in rows:
         owner = number_owner.get(row.student_number) if row.student_number else None
         if owner and owner != row.email:
             errors.append(f"Rij {row.line}: studentnummer {row.student_number} hoort al bij een andere persoon.")
+        user = existing.get(row.email)
+        if user is not None:
+            if not in_programme(user):
+                errors.append(
+                    f"Rij {row.line}: {row.email} hoort bij een account buiten deze opleiding (of bij een beheerder). "
+                    "Een import wijzigt dat account niet; laat een beheerder deze persoon koppelen."
+                )
+            elif row.role not in roles[user.id or 0]:
+                errors.append(
+                    f"Rij {row.line}: {row.email} heeft nog niet de rol {row.role.value}. Een import geeft een "
+                    "bestaand account geen nieuwe rol; koppel een praktijkbegeleider met bevestiging op de "
+                    "portfoliopagina van de student, of vraag een beheerder de rol toe te voegen."
+                )
+            elif (user.id or 0) in elsewhere and _would_change(user, row):
+                errors.append(
+                    f"Rij {row.line}: {row.email} hoort ook bij een andere opleiding. Een import wijzigt de naam, "
+                    "het studentnummer of de organisatie daarvan niet; laat een beheerder dit aanpassen."
+                )
         for ref, role, label in (
             (row.supervisor, Role.praktijkbegeleider, "praktijkbegeleider"),
             (row.assessor, Role.beoordelaar, "beoordelaar"),
@@ -590,10 +584,13 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
                 errors.append(f"Rij {row.line}: alleen een student kan een {label} krijgen.")
                 continue
             in_file = staff_in_file.get(ref) == role
-            user = referenced_users.get(ref)
-            in_db = user is not None and user.id is not None and role in accounts.roles_of(session, user_id=user.id)
+            ref_user = referenced_users.get(ref)
+            in_db = ref_user is not None and role in roles[ref_user.id or 0] and in_programme(ref_user)
             if not (in_file or in_db):
-                errors.append(f"Rij {row.line}: {label} {ref} staat niet in het bestand en is niet bekend als {label}.")
+                errors.append(
+                    f"Rij {row.line}: {label} {ref} staat niet in het bestand en is geen {label} binnen deze "
+                    "opleiding. Laat een beheerder iemand van buiten de opleiding koppelen."
+                )
     if errors:
         raise InvalidInput("Er is niets geïmporteerd: los eerst deze fouten op.", details=errors)
 
@@ -622,9 +619,6 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
                 user.student_number, changed = row.student_number, True
             if row.role is not Role.student and row.organisation and user.organisation != row.organisation:
                 user.organisation, changed = row.organisation, True
-            if row.role not in accounts.roles_of(session, user_id=user.id):
-                accounts.add_role(session, user_id=user.id, role=row.role)
-                changed = True
             if changed:
                 session.add(user)
                 result.updated += 1
@@ -647,12 +641,21 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         elif row.organisation and enrolment.workplace != row.organisation:
             enrolment.workplace = row.organisation
             result.updated += 1
-        for ref, attr in ((row.supervisor, "supervisor_id"), (row.assessor, "assessor_id")):
-            if ref:
-                target = by_email.get(ref) or referenced_users[ref]
-                if getattr(enrolment, attr) != target.id:
-                    setattr(enrolment, attr, target.id)
-                    result.assigned += 1
+        session.add(enrolment)
+        session.flush()
+        if row.supervisor:
+            target = by_email.get(row.supervisor) or referenced_users[row.supervisor]
+            if enrolment.supervisor_id != target.id:
+                # An approved assignment by the importing coordinator, like the assignment form.
+                guidance.link_existing(
+                    session, actor_id=actor.id if actor else None, enrolment=enrolment, supervisor=target, settings=None
+                )
+                result.assigned += 1
+        if row.assessor:
+            target = by_email.get(row.assessor) or referenced_users[row.assessor]
+            if enrolment.assessor_id != target.id:
+                enrolment.assessor_id = target.id
+                result.assigned += 1
         session.add(enrolment)
     session.flush()
     if result.changed_anything:

@@ -7,7 +7,9 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.cohorts import guidance
 from app.cohorts import service as cohorts
+from app.cohorts.models import SupervisorAssignment
 from app.dashboard import service
 from app.db import DB, RowId
 from app.framework.routes import registry_of
@@ -32,7 +34,8 @@ def own_portfolio(
 ) -> Response:
     student = cohorts.visible_student(db, actor=actor, student_id=actor.id)
     view = service.portfolio(db, student=student, registry=registry_of(request))
-    return _portfolio_page(request, view=view, own=True)
+    proposal = guidance.pending_of_student(db, student_id=actor.id)
+    return _portfolio_page(request, view=view, own=True, proposal=proposal)
 
 
 @router.get("/studenten/{student_id}")
@@ -44,12 +47,16 @@ def student_portfolio(
     return _portfolio_page(request, view=view, own=False)
 
 
-def _portfolio_page(request: Request, *, view: service.PortfolioView, own: bool) -> Response:
+def _portfolio_page(
+    request: Request, *, view: service.PortfolioView, own: bool, proposal: SupervisorAssignment | None = None
+) -> Response:
     # The slot list is most of the page's cost; its HTML depends only on the slots' state (view.state).
     slot_list = render_cached(
         request, "dashboard/_slot_list.html", {"view": view, "own": own}, key=(own, *view.state)
     )
-    return render(request, "dashboard/portfolio.html", {"view": view, "own": own, "slot_list": slot_list})
+    return render(
+        request, "dashboard/portfolio.html", {"view": view, "own": own, "slot_list": slot_list, "proposal": proposal}
+    )
 
 
 @router.get("/mijn-studenten")

@@ -477,7 +477,12 @@ def submit_slots(
     if not codes:
         raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."))
     if enrolment.supervisor_id is None:
-        raise InvalidInput(N_("Er is nog geen praktijkbegeleider aan u gekoppeld. Vraag uw opleidingscoördinator."))
+        raise InvalidInput(
+            N_(
+                "Er is nog geen goedgekeurde praktijkbegeleider aan u gekoppeld. Stel er een voor op uw portfolio; "
+                "de opleiding moet uw voorstel eerst goedkeuren voordat u kunt indienen."
+            )
+        )
     known = {e.code for e in framework.eindtermen}
     slots = slots_of(session, student_id=actor.id, framework=framework)
     problems: list[str] = []

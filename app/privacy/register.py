@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditEvent
-from app.cohorts.models import Enrolment, ProgrammeCoordinator
+from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.hours.models import HoursDecision, PracticeHours
@@ -221,6 +221,29 @@ REGISTER: tuple[DataKind, ...] = (
         subject_columns=("student_id",),
         personal_columns=("student_id", "workplace", "supervisor_id", "assessor_id"),
         purpose="Begeleiding en beoordeling organiseren; wie welke student mag zien",
+        legal_basis=TASK,
+        retention=RECORDS_RETENTION,
+        retention_setting="retention_records_years",
+        retention_default=7,
+    ),
+    DataKind(
+        key="praktijkbegeleider_koppelingen",
+        title="Koppelingen met een praktijkbegeleider (voorstel, goedkeuring, wie besliste)",
+        table=SupervisorAssignment,
+        subject_columns=("student_id", "supervisor_id"),
+        personal_columns=(
+            "student_id",
+            "supervisor_id",
+            "name",
+            "email",
+            "function",
+            "workplace",
+            "proposed_by_id",
+            "decided_by_id",
+            "reason",
+            "ended_by_id",
+        ),
+        purpose="Vastleggen wie het werk van een student in de praktijk mag aftekenen en wie dat besliste",
         legal_basis=TASK,
         retention=RECORDS_RETENTION,
         retention_setting="retention_records_years",

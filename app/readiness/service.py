@@ -29,6 +29,7 @@ from app.hours.models import format_hours
 from app.i18n import N_
 from app.readiness import seal
 from app.readiness.models import ReadinessEvent
+from app.signoff.models import Decision, SignOff
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class SlotFacts:
     submitted_at: datetime | None = None
     supervisor_name: str | None = None
     has_substitute: bool = False
+    # A sign-off made under an approved assignment, by someone other than the student (see `signed_off_validly`).
+    valid_signoff: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,13 @@ def slot_verdict(framework: Framework, code: str, facts: SlotFacts) -> Missing |
     if status == SlotStatus.afgetekend.value:
         return Missing(code, "wacht_op_beoordeling", "wacht op beoordeling", "De beoordelaar beoordeelt de eindterm.")
     if status == SlotStatus.beoordeeld.value:
+        if rule.scoring_requires_signoff and not facts.valid_signoff:
+            return Missing(
+                code,
+                "aftekening_niet_geldig",
+                "niet afgetekend door een goedgekeurde praktijkbegeleider",
+                "Laat de opleiding de praktijkbegeleider goedkeuren en dien opnieuw in ter aftekening.",
+            )
         if facts.score in framework.scale_codes and framework.meets_minimum_score(facts.score):
             return None
         return Missing(
@@ -154,6 +164,17 @@ def evaluate(
     return Readiness(ready=not missing, met=frozenset(met), missing=missing, groups=groups, total=total)
 
 
+def signed_off_validly():  # type: ignore[no-untyped-def]
+    """SQL: the slot's current submission was signed off under an approved assignment, not by the student.
+    (That the one who signed off never scores it is enforced when scoring, `assessment.service.score`.)"""
+    return exists().where(
+        col(SignOff.submission_id) == col(Slot.submission_id),
+        col(SignOff.decision) == Decision.afgetekend.value,
+        col(SignOff.assignment_id).is_not(None),
+        col(SignOff.decided_by_id) != col(Slot.student_id),
+    )
+
+
 # Built once: on this page, constructing the statements cost more than SQLite needs to run them.
 _supervisor = aliased(User)
 _CURRENT_ENROLMENT = (
@@ -175,6 +196,7 @@ _SLOT_FACTS = (
             col(SubstituteApproval.student_id) == col(Slot.student_id),
             col(SubstituteApproval.eindterm_code) == col(Slot.eindterm_code),
         ),
+        signed_off_validly(),
     )
     .outerjoin(Submission, col(Submission.id) == Slot.submission_id)
     .where(
@@ -206,8 +228,9 @@ def readiness_of(session: Session, *, student: User, registry: FrameworkRegistry
             submitted_at=submitted_at,
             supervisor_name=supervisor_name,
             has_substitute=bool(has_substitute),
+            valid_signoff=bool(valid_signoff),
         )
-        for code, status, score, submitted_at, has_substitute in slots
+        for code, status, score, submitted_at, has_substitute, valid_signoff in slots
     }
     return framework, evaluate(
         framework,

@@ -35,6 +35,8 @@ class SignOff(SQLModel, AppendOnly, table=True):
     decided_by_email: str = Field(max_length=320)
     decided_by_function: str | None = Field(default=None, max_length=200)
     via_link_id: int | None = Field(default=None, foreign_key="supervisor_link.id")
+    # The approved assignment the decider held for this student: only such sign-offs count for readiness.
+    assignment_id: int | None = Field(default=None, foreign_key="supervisor_assignment.id", index=True)
 
 
 class SupervisorLink(SQLModel, table=True):

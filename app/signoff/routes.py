@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.cohorts import guidance
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope
 from app.db import DB
@@ -255,18 +256,18 @@ def link_file(request: Request, blob_id: int, db: Session = DB, portal: Portal =
 
 
 @router.post("/portfolio/praktijkbegeleider")
-def invite_own_supervisor(
+def propose_own_supervisor(
     request: Request,
     naam: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
+    werkplek: Annotated[str, Form()] = "",
     db: Session = DB,
-    actor: Actor = Depends(require(Permission.portfolio_own)),
+    actor: Actor = Depends(require(Permission.supervisor_propose)),
 ) -> Response:
-    service.invite_supervisor(
-        db, actor=actor, student_id=actor.id, name=naam, email=email, function=functie, settings=settings_of(request)
-    )
-    return redirect("/portfolio", request)
+    """A voorstel only: the opleiding approves it. Known and unknown addresses get the same answer."""
+    guidance.propose(db, actor=actor, name=naam, email=email, function=functie, workplace=werkplek)
+    return redirect("/portfolio?voorstel=verstuurd", request)
 
 
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen")
@@ -276,12 +277,21 @@ def invite_for_student(
     naam: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
+    bevestig_rol: Annotated[str, Form()] = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.supervisor_invite)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.supervisor_invite)),
 ) -> Response:
-    service.invite_supervisor(
-        db, actor=actor, student_id=student_id, name=naam, email=email, function=functie, settings=settings_of(request)
+    guidance.invite(
+        db,
+        actor=actor,
+        cohort=cohort,
+        student_id=student_id,
+        name=naam,
+        email=email,
+        function=functie,
+        confirm_role=bevestig_rol == "ja",
+        settings=settings_of(request),
     )
     return redirect(f"/studenten/{student_id}", request)
 

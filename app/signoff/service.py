@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
-from app.accounts.models import LoginAttempt, Role, User
+from app.accounts.models import LoginAttempt, User
 from app.accounts.service import Actor
 from app.audit import service as audit
+from app.cohorts import guidance
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, ProgrammeCoordinator
 from app.config import Settings
@@ -233,6 +234,12 @@ def decide(
     submission, student = _own_submission_and_student(
         session, supervisor_id=decider.user_id, submission_id=submission_id
     )
+    # Only an approved, active assignment judges: a proposal or an ended one is "not yours" too.
+    assignment_id = guidance.active_assignment_id(
+        session, student_id=submission.student_id, supervisor_id=decider.user_id
+    )
+    if assignment_id is None:
+        raise NotFound(NOT_YOURS)
     seal.ensure_not_sealed(session, student_id=submission.student_id)
     try:
         chosen = Decision(decision)
@@ -259,6 +266,7 @@ def decide(
         decided_by_email=decider.email,
         decided_by_function=decider.function,
         via_link_id=decider.via_link_id,
+        assignment_id=assignment_id,
     )
     try:
         with session.begin_nested():
@@ -467,63 +475,6 @@ def set_digest(session: Session, *, supervisor_id: int, daily: bool) -> None:
     user.notify_daily_digest = daily
     session.add(user)
     session.flush()
-
-
-def invite_supervisor(
-    session: Session, *, actor: Actor, student_id: int, name: str, email: str, function: str, settings: Settings
-) -> User:
-    """Make (or find) the praktijkbegeleider, assign them to the student, and mail them a link."""
-    student = cohorts.visible_student(session, actor=actor, student_id=student_id)
-    if actor.id != student_id and not actor.has_role(Role.coordinator):
-        raise NotFound()
-    email = accounts.normalise_email(email)
-    if "@" not in email or len(email) > 320:
-        raise InvalidInput(N_("Vul een geldig e-mailadres in."))
-    if email == student.email:
-        raise InvalidInput(N_("U kunt uzelf niet als praktijkbegeleider uitnodigen."))
-    supervisor = accounts.get_user_by_email(session, email=email)
-    if supervisor is None:
-        if not name.strip():
-            raise InvalidInput(N_("Vul de naam van de praktijkbegeleider in."))
-        supervisor = accounts.create_user(
-            session,
-            email=email,
-            name=name,
-            roles={Role.praktijkbegeleider},
-            function=function.strip() or None,
-            actor_id=actor.id,
-        )
-    elif Role.praktijkbegeleider not in accounts.roles_of(session, user_id=supervisor.id or 0):
-        accounts.add_role(session, user_id=supervisor.id or 0, role=Role.praktijkbegeleider)
-    enrolments = cohorts.enrolments_of_student(session, student_id=student_id)
-    if not enrolments:
-        raise InvalidInput(N_("Deze student is (nog) niet ingeschreven in een cohort."))
-    enrolment = enrolments[0][0]
-    enrolment.supervisor_id = supervisor.id
-    session.add(enrolment)
-    token = create_link(session, supervisor_id=supervisor.id or 0, created_by_id=actor.id, settings=settings)
-    notifications.queue_mail(
-        session,
-        to=supervisor.email,
-        subject=f"Uitnodiging: aftekenen voor {student.name}",
-        body=(
-            f"Beste {supervisor.name},\n\n{student.name} volgt de duale jobcoachopleiding en vraagt u als "
-            "praktijkbegeleider om bewijs uit de praktijk af te tekenen.\n\n"
-            f"Via deze persoonlijke link ziet u wat er voor u klaarstaat (u heeft geen account nodig):\n"
-            f"{link_url(settings, token)}\n\nDe link is {settings.supervisor_link_days} dagen geldig. "
-            "Deel hem niet met anderen.\n"
-        ),
-    )
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="supervisor.invited",
-        object_type="enrolment",
-        object_id=enrolment.id,
-        data={"supervisor_id": supervisor.id},
-    )
-    session.flush()
-    return supervisor
 
 
 # --- notifications: on submission, reminders, escalation, digest ------------------------------------------------

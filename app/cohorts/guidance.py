@@ -1,0 +1,544 @@
+"""Who may change who judges: the one place that proposes, approves, rejects, assigns and ends a praktijkbegeleider
+(and assigns a beoordelaar), and that decides whether an existing account may be given a role.
+
+A student only *proposes* (a `SupervisorAssignment` in `voorgesteld`: no account, no link, no mail, no requests).
+The coordinator of the student's programme approves; only then does `Enrolment.supervisor_id` (which routes
+requests) change. The coordinator's own invitation, assignment form and the CSV import go through `_install`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.accounts import service as accounts
+from app.accounts.models import Role, User
+from app.accounts.service import Actor
+from app.audit import service as audit
+from app.cohorts import service as cohorts
+from app.cohorts.models import AssignmentStatus, Cohort, Enrolment, ProgrammeCoordinator, SupervisorAssignment
+from app.db import utcnow
+from app.errors import InvalidInput, NotFound
+from app.i18n import N_
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+PROPOSAL_GONE = N_("Dit voorstel bestaat niet, is al besloten of hoort niet bij uw opleiding.")
+BEHEERDER_REFUSED = N_(
+    "Dit e-mailadres hoort bij een beheerder. Een beheerder kan geen praktijkbegeleider worden; "
+    "vraag de student een ander adres."
+)
+NEEDS_CONFIRMATION = N_(
+    "Dit e-mailadres hoort bij een bestaand account met een andere rol of van een andere opleiding. Vink aan dat u "
+    "dit account bewust de rol praktijkbegeleider geeft, of kies een ander adres."
+)
+
+
+# --- the rule: which accounts belong where, and who may receive a role ------------------------------------------
+
+
+def programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
+    """Of these people, who belongs to the programme: enrolled in one of its cohorts, guiding or assessing a
+    student there, or coordinating it."""
+    if not user_ids:
+        return set()
+    cohort_ids = select(Cohort.id).where(Cohort.programme_id == programme_id)
+    rows = session.exec(
+        select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id).where(
+            col(Enrolment.cohort_id).in_(cohort_ids),
+            or_(
+                col(Enrolment.student_id).in_(user_ids),
+                col(Enrolment.supervisor_id).in_(user_ids),
+                col(Enrolment.assessor_id).in_(user_ids),
+            ),
+        )
+    ).all()
+    found = {i for row in rows for i in row if i in user_ids}
+    found |= set(
+        session.exec(
+            select(ProgrammeCoordinator.user_id).where(
+                ProgrammeCoordinator.programme_id == programme_id, col(ProgrammeCoordinator.user_id).in_(user_ids)
+            )
+        ).all()
+    )
+    return found
+
+
+def other_programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
+    """Of these people, who belongs to any *other* programme."""
+    if not user_ids:
+        return set()
+    other_cohorts = select(Cohort.id).where(Cohort.programme_id != programme_id)
+    rows = session.exec(
+        select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id).where(
+            col(Enrolment.cohort_id).in_(other_cohorts),
+            or_(
+                col(Enrolment.student_id).in_(user_ids),
+                col(Enrolment.supervisor_id).in_(user_ids),
+                col(Enrolment.assessor_id).in_(user_ids),
+            ),
+        )
+    ).all()
+    found = {i for row in rows for i in row if i in user_ids}
+    found |= set(
+        session.exec(
+            select(ProgrammeCoordinator.user_id).where(
+                ProgrammeCoordinator.programme_id != programme_id, col(ProgrammeCoordinator.user_id).in_(user_ids)
+            )
+        ).all()
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """What linking this existing account as praktijkbegeleider would mean."""
+
+    user: User
+    roles: frozenset[Role]
+    other_programme: bool
+
+    @property
+    def refused(self) -> bool:
+        return Role.beheerder in self.roles
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Granting a role it does not have, or touching an account of another programme, needs a tick."""
+        return Role.praktijkbegeleider not in self.roles or self.other_programme
+
+
+def check_account(session: Session, *, user: User, programme_id: int) -> AccountCheck:
+    user_id = user.id or 0
+    return AccountCheck(
+        user=user,
+        roles=accounts.roles_of(session, user_id=user_id),
+        other_programme=bool(other_programme_members(session, programme_id=programme_id, user_ids={user_id})),
+    )
+
+
+def _ensure_may_link(check: AccountCheck, *, confirmed: bool) -> None:
+    if check.refused:
+        raise InvalidInput(BEHEERDER_REFUSED)
+    if check.needs_confirmation and not confirmed:
+        raise InvalidInput(NEEDS_CONFIRMATION)
+
+
+# --- the student's voorstel ---------------------------------------------------------------------------------------
+
+
+def _clean(value: str, limit: int) -> str:
+    return value.strip()[:limit]
+
+
+def propose(
+    session: Session, *, actor: Actor, name: str, email: str, function: str, workplace: str
+) -> SupervisorAssignment:
+    """The student proposes; nothing else happens. The address is not looked up, so the answer is the same for
+    known and unknown addresses."""
+    student = session.get(User, actor.id)
+    assert student is not None
+    email = accounts.normalise_email(email)
+    name = name.strip()
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(N_("Vul een geldig e-mailadres in."))
+    if not name or len(name) > 200:
+        raise InvalidInput(N_("Vul de naam van de praktijkbegeleider in."))
+    if email == student.email:
+        raise InvalidInput(N_("U kunt uzelf niet als praktijkbegeleider voorstellen."))
+    enrolments = cohorts.enrolments_of_student(session, student_id=actor.id)
+    if not enrolments:
+        raise InvalidInput(N_("U bent (nog) niet ingeschreven in een cohort."))
+    enrolment = enrolments[0][0]
+    for earlier in session.exec(
+        select(SupervisorAssignment).where(
+            SupervisorAssignment.enrolment_id == enrolment.id,
+            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
+        )
+    ).all():
+        earlier.status, earlier.decided_at = AssignmentStatus.ingetrokken.value, utcnow()
+        earlier.reason = "Vervangen door een nieuw voorstel van de student"
+        session.add(earlier)
+    proposal = SupervisorAssignment(
+        enrolment_id=enrolment.id or 0,
+        student_id=actor.id,
+        status=AssignmentStatus.voorgesteld.value,
+        name=name,
+        email=email,
+        function=_clean(function, 200) or None,
+        workplace=_clean(workplace, 200) or enrolment.workplace,
+        proposed_by_id=actor.id,
+    )
+    session.add(proposal)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="supervisor.proposed",
+        object_type="supervisor_assignment",
+        object_id=proposal.id,
+        data={"enrolment_id": enrolment.id},
+    )
+    return proposal
+
+
+def pending_of_student(session: Session, *, student_id: int) -> SupervisorAssignment | None:
+    return session.exec(
+        select(SupervisorAssignment)
+        .where(
+            SupervisorAssignment.student_id == student_id,
+            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
+        )
+        .order_by(col(SupervisorAssignment.id).desc())
+    ).first()
+
+
+# --- the coordinator: pending proposals, approve, reject ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    assignment: SupervisorAssignment
+    student: User
+    cohort: Cohort
+
+
+def pending_proposals(session: Session, *, actor: Actor) -> list[Proposal]:
+    programme_ids = cohorts.coordinated_programme_ids(session, actor=actor)
+    if not programme_ids:
+        return []
+    rows = session.exec(
+        select(SupervisorAssignment, User, Cohort)
+        .join(Enrolment, col(Enrolment.id) == SupervisorAssignment.enrolment_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .join(User, col(User.id) == SupervisorAssignment.student_id)
+        .where(
+            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
+            col(Cohort.programme_id).in_(programme_ids),
+        )
+        .order_by(col(SupervisorAssignment.proposed_at), col(SupervisorAssignment.id))
+    ).all()
+    return [Proposal(assignment=a, student=u, cohort=c) for a, u, c in rows]
+
+
+def _proposal_in_scope(
+    session: Session, *, actor: Actor, assignment_id: int
+) -> tuple[SupervisorAssignment, Enrolment, Cohort]:
+    programme_ids = cohorts.coordinated_programme_ids(session, actor=actor)
+    row = session.exec(
+        select(SupervisorAssignment, Enrolment, Cohort)
+        .join(Enrolment, col(Enrolment.id) == SupervisorAssignment.enrolment_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(
+            SupervisorAssignment.id == assignment_id,
+            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
+            col(Cohort.programme_id).in_(programme_ids or [0]),
+        )
+    ).first()
+    if row is None:
+        raise NotFound(PROPOSAL_GONE)
+    return row[0], row[1], row[2]
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    proposal: Proposal
+    account: AccountCheck | None  # None: a new account will be made
+    previous: User | None
+    open_requests: list[tuple[int, str]]  # (submission id, eindterm code) that move to the new praktijkbegeleider
+
+
+def approval_preview(session: Session, *, actor: Actor, assignment_id: int) -> ApprovalPreview:
+    from app.evidence.models import Slot, SlotStatus, Submission  # models only: evidence builds on cohorts
+
+    assignment, enrolment, cohort = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
+    student = session.get(User, assignment.student_id)
+    assert student is not None
+    existing = accounts.get_user_by_email(session, email=assignment.email)
+    open_requests = session.exec(
+        select(Submission.id, Submission.eindterm_code)
+        .join(Slot, col(Slot.submission_id) == Submission.id)
+        .where(Submission.student_id == student.id, Slot.status == SlotStatus.ter_aftekening.value)
+        .order_by(col(Submission.submitted_at))
+    ).all()
+    return ApprovalPreview(
+        proposal=Proposal(assignment=assignment, student=student, cohort=cohort),
+        account=check_account(session, user=existing, programme_id=cohort.programme_id) if existing else None,
+        previous=session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None,
+        open_requests=[(i or 0, c) for i, c in open_requests],
+    )
+
+
+def approve(
+    session: Session, *, actor: Actor, assignment_id: int, workplace: str, confirm_role: bool, settings: "Settings"
+) -> SupervisorAssignment:
+    """Koppeling goedkeuren: the proposed person becomes the praktijkbegeleider (after the account rule)."""
+    assignment, enrolment, cohort = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
+    assignment.workplace = _clean(workplace, 200) or assignment.workplace
+    supervisor = _account_for(session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role)
+    _install(
+        session, actor_id=actor.id, enrolment=enrolment, assignment=assignment, supervisor=supervisor, settings=settings
+    )
+    return assignment
+
+
+def reject(session: Session, *, actor: Actor, assignment_id: int, reason: str) -> SupervisorAssignment:
+    assignment, _, _ = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(N_("Schrijf waarom u dit voorstel afwijst; de student ziet de reden."))
+    assignment.status, assignment.reason = AssignmentStatus.afgewezen.value, reason[:2000]
+    assignment.decided_by_id, assignment.decided_at = actor.id, utcnow()
+    session.add(assignment)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="supervisor.rejected",
+        object_type="supervisor_assignment",
+        object_id=assignment.id,
+    )
+    session.flush()
+    return assignment
+
+
+def _account_for(
+    session: Session, *, actor: Actor | None, assignment: SupervisorAssignment, cohort: Cohort, confirmed: bool
+) -> User:
+    """The approved person's account: made new with the praktijkbegeleider role, or an existing one under the rule."""
+    if assignment.email == (session.get(User, assignment.student_id) or User(email="", name="")).email:
+        raise InvalidInput(N_("Een student kan niet zijn eigen praktijkbegeleider zijn."))
+    user = accounts.get_user_by_email(session, email=assignment.email)
+    if user is None:
+        return accounts.create_user(
+            session,
+            email=assignment.email,
+            name=assignment.name,
+            roles={Role.praktijkbegeleider},
+            function=assignment.function,
+            actor_id=actor.id if actor else None,
+        )
+    check = check_account(session, user=user, programme_id=cohort.programme_id)
+    _ensure_may_link(check, confirmed=confirmed)
+    if Role.praktijkbegeleider not in check.roles:
+        accounts.add_role(session, user_id=user.id or 0, role=Role.praktijkbegeleider)
+        audit.record(
+            session,
+            actor_id=actor.id if actor else None,
+            action="user.role_granted",
+            object_type="user",
+            object_id=user.id,
+            data={"role": Role.praktijkbegeleider.value, "confirmed_by_coordinator": True},
+        )
+    return user
+
+
+def _install(
+    session: Session,
+    *,
+    actor_id: int | None,
+    enrolment: Enrolment,
+    assignment: SupervisorAssignment,
+    supervisor: User,
+    settings: "Settings | None",
+) -> None:
+    """Approve `assignment` for `supervisor`: end the previous one, route requests to the new one, tell both."""
+    previous_id = enrolment.supervisor_id
+    now = utcnow()
+    _end_current(session, actor_id=actor_id, enrolment=enrolment, now=now)
+    assignment.status, assignment.supervisor_id = AssignmentStatus.goedgekeurd.value, supervisor.id
+    assignment.decided_by_id, assignment.decided_at = actor_id, now
+    enrolment.supervisor_id = supervisor.id
+    if assignment.workplace:
+        enrolment.workplace = assignment.workplace
+    session.add_all([assignment, enrolment])
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="supervisor.approved",
+        object_type="supervisor_assignment",
+        object_id=assignment.id,
+        data={"enrolment_id": enrolment.id, "supervisor_id": supervisor.id, "previous_supervisor_id": previous_id},
+    )
+    if settings is not None:
+        from app.signoff import mail  # mails and links live with the sign-off
+
+        mail.approved(
+            session,
+            enrolment=enrolment,
+            supervisor=supervisor,
+            previous_id=previous_id,
+            actor_id=actor_id,
+            settings=settings,
+        )
+
+
+def _end_current(session: Session, *, actor_id: int | None, enrolment: Enrolment, now: datetime) -> None:
+    for current in session.exec(
+        select(SupervisorAssignment).where(
+            SupervisorAssignment.enrolment_id == enrolment.id,
+            SupervisorAssignment.status == AssignmentStatus.goedgekeurd.value,
+        )
+    ).all():
+        current.status, current.ended_by_id, current.ended_at = AssignmentStatus.beeindigd.value, actor_id, now
+        session.add(current)
+
+
+def active_assignment_id(session: Session, *, student_id: int, supervisor_id: int) -> int | None:
+    """The approved, not ended assignment under which this supervisor judges this student, if any."""
+    return session.exec(
+        select(SupervisorAssignment.id)
+        .join(Enrolment, col(Enrolment.id) == SupervisorAssignment.enrolment_id)
+        .where(
+            SupervisorAssignment.student_id == student_id,
+            SupervisorAssignment.supervisor_id == supervisor_id,
+            SupervisorAssignment.status == AssignmentStatus.goedgekeurd.value,
+            col(Enrolment.supervisor_id) == supervisor_id,
+        )
+        .order_by(col(SupervisorAssignment.id).desc())
+    ).first()
+
+
+# --- the coordinator's own invitation, assignment form and the import ----------------------------------------------
+
+
+def _enrolment_in(session: Session, *, cohort: Cohort, student_id: int) -> Enrolment:
+    enrolment = session.exec(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.student_id == student_id)
+    ).first()
+    if enrolment is None:
+        raise NotFound("Deze student zit niet in dit cohort.")
+    return enrolment
+
+
+def invite(
+    session: Session,
+    *,
+    actor: Actor,
+    cohort: Cohort,
+    student_id: int,
+    name: str,
+    email: str,
+    function: str,
+    confirm_role: bool,
+    settings: "Settings",
+) -> User:
+    """The coordinator names a praktijkbegeleider directly: a voorstel and its approval in one step."""
+    enrolment = _enrolment_in(session, cohort=cohort, student_id=student_id)
+    email = accounts.normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(N_("Vul een geldig e-mailadres in."))
+    if not name.strip() and accounts.get_user_by_email(session, email=email) is None:
+        raise InvalidInput(N_("Vul de naam van de praktijkbegeleider in."))
+    assignment = SupervisorAssignment(
+        enrolment_id=enrolment.id or 0,
+        student_id=student_id,
+        status=AssignmentStatus.voorgesteld.value,
+        name=_clean(name, 200),
+        email=email,
+        function=_clean(function, 200) or None,
+        workplace=enrolment.workplace,
+        proposed_by_id=actor.id,
+    )
+    supervisor = _account_for(session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role)
+    assignment.name = assignment.name or supervisor.name
+    session.add(assignment)
+    _install(
+        session, actor_id=actor.id, enrolment=enrolment, assignment=assignment, supervisor=supervisor, settings=settings
+    )
+    return supervisor
+
+
+def link_existing(
+    session: Session,
+    *,
+    actor_id: int | None,
+    enrolment: Enrolment,
+    supervisor: User,
+    settings: "Settings | None",
+) -> None:
+    """Link someone who already is a praktijkbegeleider (the assignment form, the import): the caller checked
+    the role and the programme; a change of person is an approval by the coordinator."""
+    if enrolment.supervisor_id == supervisor.id:
+        return
+    assignment = SupervisorAssignment(
+        enrolment_id=enrolment.id or 0,
+        student_id=enrolment.student_id,
+        status=AssignmentStatus.voorgesteld.value,
+        name=supervisor.name,
+        email=supervisor.email,
+        function=supervisor.function,
+        proposed_by_id=actor_id,
+    )
+    session.add(assignment)
+    _install(
+        session, actor_id=actor_id, enrolment=enrolment, assignment=assignment, supervisor=supervisor, settings=settings
+    )
+
+
+def end_supervision(session: Session, *, actor_id: int | None, enrolment: Enrolment) -> None:
+    if enrolment.supervisor_id is None:
+        return
+    _end_current(session, actor_id=actor_id, enrolment=enrolment, now=utcnow())
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="supervisor.ended",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        data={"supervisor_id": enrolment.supervisor_id},
+    )
+    enrolment.supervisor_id = None
+    session.add(enrolment)
+
+
+def assign_guidance(
+    session: Session,
+    *,
+    actor: Actor,
+    cohort: Cohort,
+    student_id: int,
+    supervisor_id: int | None,
+    assessor_id: int | None,
+    settings: "Settings | None" = None,
+) -> Enrolment:
+    """The coordinator's form: people who already hold the role, in this programme or not yet in any other."""
+    enrolment = _enrolment_in(session, cohort=cohort, student_id=student_id)
+    chosen: dict[str, User] = {}
+    for user_id, current, role, label in (
+        (supervisor_id, enrolment.supervisor_id, Role.praktijkbegeleider, "praktijkbegeleider"),
+        (assessor_id, enrolment.assessor_id, Role.beoordelaar, "beoordelaar"),
+    ):
+        if user_id is None:
+            continue
+        person = session.get(User, user_id)
+        roles = accounts.roles_of(session, user_id=user_id) if person else set()
+        if person is None or role not in roles or Role.beheerder in roles:
+            raise InvalidInput(f"De gekozen {label} heeft die rol niet.")
+        # The selection lists only active staff; a stale form must not link a blocked account anew.
+        if not person.is_active and user_id != current:
+            raise InvalidInput(f"De gekozen {label} is geblokkeerd en kan niet worden gekoppeld.")
+        if user_id == student_id:
+            raise InvalidInput(f"Een student kan niet zijn eigen {label} zijn.")
+        chosen[label] = person
+    if "praktijkbegeleider" in chosen:
+        link_existing(
+            session, actor_id=actor.id, enrolment=enrolment, supervisor=chosen["praktijkbegeleider"], settings=settings
+        )
+    else:
+        end_supervision(session, actor_id=actor.id, enrolment=enrolment)
+    enrolment.assessor_id = assessor_id
+    session.add(enrolment)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="enrolment.guidance_assigned",
+        object_type="enrolment",
+        object_id=enrolment.id,
+        data={"supervisor_id": supervisor_id, "assessor_id": assessor_id},
+    )
+    session.flush()
+    return enrolment

@@ -1,0 +1,47 @@
+"""Mails when a praktijkbegeleider is approved: the personal link to the new one, a note to the previous one."""
+
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.cohorts.models import Enrolment
+from app.config import Settings
+from app.notifications import service as notifications
+from app.signoff.service import create_link, link_url
+
+
+def approved(
+    session: Session,
+    *,
+    enrolment: Enrolment,
+    supervisor: User,
+    previous_id: int | None,
+    actor_id: int | None,
+    settings: Settings,
+) -> None:
+    student = session.get(User, enrolment.student_id)
+    assert student is not None
+    token = create_link(session, supervisor_id=supervisor.id or 0, created_by_id=actor_id, settings=settings)
+    notifications.queue_mail(
+        session,
+        to=supervisor.email,
+        subject=f"Uitnodiging: aftekenen voor {student.name}",
+        body=(
+            f"Beste {supervisor.name},\n\nDe opleiding heeft u gekoppeld als praktijkbegeleider van {student.name} "
+            "(duale jobcoachopleiding). U tekent bewijs uit de praktijk af.\n\n"
+            f"Via deze persoonlijke link ziet u wat er voor u klaarstaat (u heeft geen account nodig):\n"
+            f"{link_url(settings, token)}\n\nDe link is {settings.supervisor_link_days} dagen geldig. "
+            "Deel hem niet met anderen.\n"
+        ),
+    )
+    previous = session.get(User, previous_id) if previous_id and previous_id != supervisor.id else None
+    if previous is not None:
+        notifications.queue_mail(
+            session,
+            to=previous.email,
+            subject=f"U bent niet langer praktijkbegeleider van {student.name}",
+            body=(
+                f"Beste {previous.name},\n\nDe opleiding heeft {supervisor.name} gekoppeld als praktijkbegeleider "
+                f"van {student.name}. Verzoeken om af te tekenen die nog openstonden, gaan naar {supervisor.name}.\n"
+                "Bedankt voor uw begeleiding.\n"
+            ),
+        )
