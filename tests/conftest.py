@@ -344,3 +344,22 @@ def s3_server(moto_endpoint: str) -> dict[str, object]:
         aws_secret_access_key="test",
     ).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     return {"s3_bucket": bucket, "s3_endpoint_url": moto_endpoint, **credentials}
+
+
+def approve_pending_proposal(db: Session, client_factory: Callable[[], Browser], coordinator: User) -> None:
+    """The coordinator approves the newest voorstel through the approval screen (koppeling goedkeuren)."""
+    from sqlmodel import col, select
+
+    from app.cohorts.models import SupervisorAssignment
+
+    db.expire_all()
+    proposal = db.exec(
+        select(SupervisorAssignment)
+        .where(SupervisorAssignment.status == "voorgesteld")
+        .order_by(col(SupervisorAssignment.id).desc())
+    ).first()
+    assert proposal is not None
+    browser = client_factory()
+    login(browser, coordinator.email)
+    assert browser.post(f"/koppelingen/{proposal.id}/goedkeuren", data={}).status_code == 303
+    db.expire_all()

@@ -23,7 +23,7 @@ from app.readiness import seal
 from app.readiness.models import Dossier, ReadinessEvent
 from app.signoff import service as signoff
 from app.signoff.models import SignOff
-from tests.conftest import PASSWORD, Browser, World, login
+from tests.conftest import PASSWORD, Browser, World, approve_pending_proposal, login
 from tests.test_retention import evidence_with_file, run_cli, storage_settings  # noqa: F401 - local and S3
 from tests.test_signoff import link_from_mail, submit
 
@@ -120,6 +120,7 @@ def test_erasing_a_link_praktijkbegeleider_keeps_their_sign_offs_under_the_pseud
     student.post(
         "/portfolio/praktijkbegeleider", data={"naam": "Kees Werkvloer", "email": "kees@bakkerij.nl", "functie": "Chef"}
     )
+    approve_pending_proposal(db, client_factory, world.coordinator)
     made = submit(app, db, world, ["CJ-a"])
     link = link_from_mail(db, "kees@bakkerij.nl")
     phone = client_factory()

@@ -29,7 +29,7 @@ from app.accounts.models import User
 from app.main import redact_tokens
 from app.notifications.models import OutboxMessage
 from app.web import CSRF_COOKIE
-from tests.conftest import PASSWORD, Browser, World, csrf_token, login
+from tests.conftest import PASSWORD, Browser, World, approve_pending_proposal, csrf_token, login
 from tests.test_cohorts import DUTCH_HEADER
 from tests.test_evidence import PDF
 
@@ -169,6 +169,7 @@ def test_a_full_journey_logs_no_personal_data_and_no_tokens(
         "/portfolio/praktijkbegeleider", data={"naam": "Kees Werkvloer", "email": "kees@bakkerij.nl", "functie": "Chef"}
     )
     assert invited.status_code == 303
+    approve_pending_proposal(db, client, world.coordinator)
     assert student.post("/portfolio/indienen", data={"eindterm": "IA-a", "bericht": CLIENT_TEXT}).status_code in {
         200,
         303,

@@ -22,7 +22,7 @@ from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserSession
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit import service as audit
-from app.cohorts.models import Enrolment
+from app.cohorts.models import Enrolment, SupervisorAssignment
 from app.config import Settings
 from app.db import utcnow
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal
@@ -274,6 +274,22 @@ def erase_person(
         values={"decided_by_name": pseudonym, "decided_by_email": new_email, "decided_by_function": None},
         changes=changes,
     )
+
+    # As a (proposed) praktijkbegeleider: the assignment keeps who decided, not their name or address; as a
+    # student: the reasons written about their voorstellen. (Not append-only: a plain update.)
+    assignments = SupervisorAssignment.__table__  # type: ignore[attr-defined]
+    for where, values in (
+        (
+            or_(col(SupervisorAssignment.supervisor_id) == user_id, col(SupervisorAssignment.email) == old_email),
+            {"name": pseudonym, "email": new_email, "function": None},
+        ),
+        (
+            (col(SupervisorAssignment.student_id) == user_id) & (col(SupervisorAssignment.reason) != ""),
+            {"reason": ""},
+        ),
+    ):
+        result = session.execute(update(assignments).where(where).values(**values))
+        changes.add("supervisor_assignment", int(result.rowcount or 0))  # type: ignore[attr-defined]
 
     # As a student: free text about them blanked, files deleted; decisions, scores and hashes stay.
     blank_evidence_text(session, student_id=user_id, changes=changes)

@@ -40,8 +40,9 @@ def approved(
             to=previous.email,
             subject=f"U bent niet langer praktijkbegeleider van {student.name}",
             body=(
-                f"Beste {previous.name},\n\nDe opleiding heeft {supervisor.name} gekoppeld als praktijkbegeleider "
-                f"van {student.name}. Verzoeken om af te tekenen die nog openstonden, gaan naar {supervisor.name}.\n"
+                f"Beste {previous.name},\n\nDe opleiding heeft een andere praktijkbegeleider gekoppeld aan "
+                f"{student.name}. Verzoeken om af te tekenen die nog openstonden, gaan naar de nieuwe "
+                "praktijkbegeleider; uw persoonlijke link toont ze niet meer.\n"
                 "Bedankt voor uw begeleiding.\n"
             ),
         )
