@@ -13,7 +13,7 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User, UserRole
-from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.models import Cohort, Enrolment, SupervisorAssignment
 from app.evidence.models import Slot
 from tests.conftest import Browser, World, login
 
@@ -109,6 +109,8 @@ def test_query_count_does_not_grow_with_the_cohort(
     with counting(app) as small:
         assert client.get(url).status_code == 200
     db.execute(Slot.__table__.delete())  # type: ignore[attr-defined]
+    assignments = SupervisorAssignment.__table__  # type: ignore[attr-defined]
+    db.execute(assignments.delete().where(assignments.c.student_id != world.student.id))  # they point at enrolments
     db.execute(Enrolment.__table__.delete().where(Enrolment.__table__.c.student_id != world.student.id))  # type: ignore[attr-defined]
     db.commit()
     add_students_more(app, db, world)

@@ -16,7 +16,7 @@ from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
 from app.assessment.models import SubstituteApproval
-from app.cohorts.models import Enrolment
+from app.cohorts.models import Enrolment, SupervisorAssignment
 from app.db import utcnow
 from app.evidence.models import Evidence, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.readiness.models import Dossier
@@ -235,6 +235,10 @@ def test_cohort_pages(app: FastAPI, db: Session, world: World, client: Browser, 
     assert client.get(url).status_code == 200
     small = queries(app, lambda: client.get(url).raise_for_status())
     db.execute(Slot.__table__.delete())  # type: ignore[attr-defined]
+    # Assignments point at enrolments: they go first.
+    db.execute(
+        SupervisorAssignment.__table__.delete().where(SupervisorAssignment.__table__.c.student_id != world.student.id)
+    )  # type: ignore[attr-defined]
     db.execute(Enrolment.__table__.delete().where(Enrolment.__table__.c.student_id != world.student.id))  # type: ignore[attr-defined]
     db.commit()
     add_students_more(app, db, world)  # 200 students
