@@ -337,3 +337,22 @@ def test_sign_offs_record_their_assignment_and_readiness_ignores_others(
     assert "CJ-a" in verdict.met and "CJ-b" not in verdict.met
     (missing,) = [m for m in verdict.missing if m.code == "CJ-b"]
     assert missing.reason == "aftekening_niet_geldig"
+
+
+def test_only_the_coordinator_of_the_students_programme_decides(
+    db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    assert propose(student_client(client_factory, world), NEW_ADDRESS).status_code == 303
+    other = client_factory()
+    login(other, world.other_coordinator.email)
+    assert NEW_ADDRESS not in other.get("/koppelingen").text
+    assert approve(other, db).status_code == 404
+    assert enrolment_of(db, world).supervisor_id == world.supervisor.id
+    # Nor does the assignment form link someone who only works for another programme (that needs the tick).
+    coordinator = coordinator_client(client_factory, world)
+    response = coordinator.post(
+        f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/begeleiding",
+        data={"supervisor_id": str(world.other_supervisor.id), "assessor_id": str(world.assessor.id)},
+    )
+    assert response.status_code == 422 and "andere opleiding" in response.text
+    assert enrolment_of(db, world).supervisor_id == world.supervisor.id

@@ -11,7 +11,7 @@ DEMO_PASSWORD = "demo-jobcoach-2026"
 
 
 def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
-    # The student invites her praktijkbegeleider from her portfolio page.
+    # The student proposes her praktijkbegeleider from her portfolio page (a voorstel: nothing is sent yet).
     desktop = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     page = desktop.new_page()
     page.goto(f"{live_server.base}/login")
@@ -24,11 +24,33 @@ def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server
     page.fill("input[name=naam]", "Kees Werkvloer")
     page.fill("input[name=email]", "kees@bakkerij.example")
     page.fill("input[name=functie]", "Chef bakkerij")
-    assert_accessible(page, "portfolio, invitation form open")
+    assert_accessible(page, "portfolio, proposal form open")
     page.click("form.invite-form button[type=submit]")
     page.wait_for_load_state()
-    assert_accessible(page, "portfolio, invitation sent")
+    assert_accessible(page, "portfolio, proposal sent")
+    assert "wacht op goedkeuring door de opleiding" in page.locator("details.supervisor-box").inner_text()
     desktop.close()
+
+    # The coordinator approves the koppeling, on a phone: the screen lists what moves to Kees.
+    coordinator = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, reduced_motion="reduce")
+    screen = coordinator.new_page()
+    screen.goto(f"{live_server.base}/login")
+    screen.fill("#email", "coordinator@demo.jobcoach.nl")
+    screen.fill("#password", DEMO_PASSWORD)
+    screen.click("main button[type=submit]")
+    screen.wait_for_load_state()
+    screen.goto(f"{live_server.base}/cohorten")
+    screen.click("text=Voorstellen praktijkbegeleider")
+    screen.wait_for_selector("h1:has-text('Voorstellen praktijkbegeleider')")
+    assert_accessible(screen, "coordinator: proposals (phone)")
+    assert screen.evaluate("document.documentElement.scrollWidth") <= 375
+    screen.click(".proposal-list li:has-text('kees@bakkerij.example') a")
+    screen.wait_for_selector("h1:has-text('Koppeling goedkeuren')")
+    assert_accessible(screen, "coordinator: approval screen (phone)")
+    assert screen.evaluate("document.documentElement.scrollWidth") <= 375
+    screen.click("form[action$=goedkeuren] button[type=submit]")
+    screen.wait_for_selector("h1:has-text('Voorstellen praktijkbegeleider')")
+    coordinator.close()
 
     # The invitation arrives over SMTP with a personal link.
     mail = live_server.mailbox.latest_to("kees@bakkerij.example")
