@@ -523,16 +523,17 @@ def assign_guidance(
             raise InvalidInput(f"De gekozen {label} is geblokkeerd en kan niet worden gekoppeld.")
         if user_id == student_id:
             raise InvalidInput(f"Een student kan niet zijn eigen {label} zijn.")
-        # Someone who only works for another programme is linked by the invitation, with the explicit tick.
-        if user_id != current and other_programme_members(
-            session, programme_id=cohort.programme_id, user_ids={user_id}
-        ) - programme_members(session, programme_id=cohort.programme_id, user_ids={user_id}):
-            how = (
-                "Koppel die persoon via 'Uitnodigen' op de portfoliopagina van de student, met de bevestiging."
-                if role is Role.praktijkbegeleider
-                else "Vraag een beheerder deze persoon te koppelen."
+        # A praktijkbegeleider who only works for another programme is linked by the invitation, with the tick.
+        if (
+            role is Role.praktijkbegeleider
+            and user_id != current
+            and other_programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
+            - programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
+        ):
+            raise InvalidInput(
+                "De gekozen praktijkbegeleider hoort bij een andere opleiding. Koppel die persoon via 'Uitnodigen' "
+                "op de portfoliopagina van de student, met de bevestiging."
             )
-            raise InvalidInput(f"De gekozen {label} hoort bij een andere opleiding. {how}")
         chosen[label] = person
     if "praktijkbegeleider" in chosen:
         link_existing(
