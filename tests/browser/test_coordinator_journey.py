@@ -30,17 +30,36 @@ def _make_ready(database_url: str, student_id: int) -> None:
         s=student_id,
     )[0]
     framework = load_frameworks(ROOT / "eindtermen").get(framework_id, version)
+    # Readiness counts a slot only when signed off under the approved assignment: a submission and a sign-off each.
+    (assignment_id, supervisor_id) = query(
+        database_url,
+        "SELECT id, supervisor_id FROM supervisor_assignment WHERE student_id = :s AND status = 'goedgekeurd'",
+        s=student_id,
+    )[0]
     for eindterm in framework.eindtermen:
+        params = {"s": student_id, "f": framework_id, "v": version, "c": eindterm.code, "p": supervisor_id}
+        query(
+            database_url,
+            "INSERT INTO submission (student_id, framework_id, framework_version, eindterm_code, supervisor_id, "
+            "message, version_ids, submitted_at) VALUES (:s, :f, :v, :c, :p, '', '[]', CURRENT_TIMESTAMP)",
+            **params,
+        )
+        latest = "(SELECT max(id) FROM submission WHERE student_id = :s AND eindterm_code = :c)"
+        query(
+            database_url,
+            "INSERT INTO sign_off (submission_id, student_id, eindterm_code, decision, comment, decided_at, "
+            "decided_by_id, decided_by_name, decided_by_email, assignment_id) "
+            f"VALUES ({latest}, :s, :c, 'afgetekend', '', CURRENT_TIMESTAMP, :p, 'Demo', 'demo@x.nl', :a)",
+            a=assignment_id,
+            **params,
+        )
         query(
             database_url,
             "INSERT INTO slot (student_id, framework_id, framework_version, eindterm_code, status, evidence_count, "
-            "score) VALUES (:s, :f, :v, :c, 'beoordeeld', 1, 'voldoende') "
+            f"score, submission_id) VALUES (:s, :f, :v, :c, 'beoordeeld', 1, 'voldoende', {latest}) "
             "ON CONFLICT (student_id, framework_id, framework_version, eindterm_code) "
-            "DO UPDATE SET status = 'beoordeeld', score = 'voldoende'",
-            s=student_id,
-            f=framework_id,
-            v=version,
-            c=eindterm.code,
+            f"DO UPDATE SET status = 'beoordeeld', score = 'voldoende', submission_id = {latest}",
+            **params,
         )
 
 
