@@ -40,15 +40,20 @@ NEEDS_CONFIRMATION = N_(
 # --- the rule: which accounts belong where, and who may receive a role ------------------------------------------
 
 
-def programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
-    """Of these people, who belongs to the programme: enrolled in one of its cohorts, guiding or assessing a
-    student there, or coordinating it."""
+def _members(session: Session, *, programme_id: int, user_ids: set[int], inside: bool) -> set[int]:
+    """Of these people, who is enrolled, guiding, assessing or coordinating in this programme (inside) or in any
+    other programme (not inside)."""
     if not user_ids:
         return set()
-    cohort_ids = select(Cohort.id).where(Cohort.programme_id == programme_id)
+    same = (col(Cohort.programme_id) == programme_id) if inside else (col(Cohort.programme_id) != programme_id)
+    coordinates = (
+        (col(ProgrammeCoordinator.programme_id) == programme_id)
+        if inside
+        else (col(ProgrammeCoordinator.programme_id) != programme_id)
+    )
     rows = session.exec(
         select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id).where(
-            col(Enrolment.cohort_id).in_(cohort_ids),
+            col(Enrolment.cohort_id).in_(select(Cohort.id).where(same)),
             or_(
                 col(Enrolment.student_id).in_(user_ids),
                 col(Enrolment.supervisor_id).in_(user_ids),
@@ -59,38 +64,20 @@ def programme_members(session: Session, *, programme_id: int, user_ids: set[int]
     found = {i for row in rows for i in row if i in user_ids}
     found |= set(
         session.exec(
-            select(ProgrammeCoordinator.user_id).where(
-                ProgrammeCoordinator.programme_id == programme_id, col(ProgrammeCoordinator.user_id).in_(user_ids)
-            )
+            select(ProgrammeCoordinator.user_id).where(coordinates, col(ProgrammeCoordinator.user_id).in_(user_ids))
         ).all()
     )
     return found
+
+
+def programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
+    """Of these people, who belongs to the programme."""
+    return _members(session, programme_id=programme_id, user_ids=user_ids, inside=True)
 
 
 def other_programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
     """Of these people, who belongs to any *other* programme."""
-    if not user_ids:
-        return set()
-    other_cohorts = select(Cohort.id).where(Cohort.programme_id != programme_id)
-    rows = session.exec(
-        select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id).where(
-            col(Enrolment.cohort_id).in_(other_cohorts),
-            or_(
-                col(Enrolment.student_id).in_(user_ids),
-                col(Enrolment.supervisor_id).in_(user_ids),
-                col(Enrolment.assessor_id).in_(user_ids),
-            ),
-        )
-    ).all()
-    found = {i for row in rows for i in row if i in user_ids}
-    found |= set(
-        session.exec(
-            select(ProgrammeCoordinator.user_id).where(
-                ProgrammeCoordinator.programme_id != programme_id, col(ProgrammeCoordinator.user_id).in_(user_ids)
-            )
-        ).all()
-    )
-    return found
+    return _members(session, programme_id=programme_id, user_ids=user_ids, inside=False)
 
 
 @dataclass(frozen=True)
