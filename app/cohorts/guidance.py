@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.accounts.service import Actor
 from app.audit import service as audit
+from app.cohorts import account_rule
 from app.cohorts import service as cohorts
-from app.cohorts.models import AssignmentStatus, Cohort, Enrolment, ProgrammeCoordinator, SupervisorAssignment
+from app.cohorts.account_rule import AccountCheck
+from app.cohorts.models import AssignmentStatus, Cohort, Enrolment, SupervisorAssignment
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.i18n import N_
@@ -27,93 +28,6 @@ if TYPE_CHECKING:
     from app.config import Settings
 
 PROPOSAL_GONE = N_("Dit voorstel bestaat niet, is al besloten of hoort niet bij uw opleiding.")
-BEHEERDER_REFUSED = N_(
-    "Dit e-mailadres hoort bij een beheerder. Een beheerder kan geen praktijkbegeleider worden; "
-    "vraag de student een ander adres."
-)
-NEEDS_CONFIRMATION = N_(
-    "Dit e-mailadres hoort bij een bestaand account met een andere rol of van een andere opleiding. Vink aan dat u "
-    "dit account bewust de rol praktijkbegeleider geeft, of kies een ander adres."
-)
-
-
-# --- the rule: which accounts belong where, and who may receive a role ------------------------------------------
-
-
-def _members(session: Session, *, programme_id: int, user_ids: set[int], inside: bool) -> set[int]:
-    """Of these people, who is enrolled, guiding, assessing or coordinating in this programme (inside) or in any
-    other programme (not inside)."""
-    if not user_ids:
-        return set()
-    same = (col(Cohort.programme_id) == programme_id) if inside else (col(Cohort.programme_id) != programme_id)
-    coordinates = (
-        (col(ProgrammeCoordinator.programme_id) == programme_id)
-        if inside
-        else (col(ProgrammeCoordinator.programme_id) != programme_id)
-    )
-    rows = session.exec(
-        select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id).where(
-            col(Enrolment.cohort_id).in_(select(Cohort.id).where(same)),
-            or_(
-                col(Enrolment.student_id).in_(user_ids),
-                col(Enrolment.supervisor_id).in_(user_ids),
-                col(Enrolment.assessor_id).in_(user_ids),
-            ),
-        )
-    ).all()
-    found = {i for row in rows for i in row if i in user_ids}
-    found |= set(
-        session.exec(
-            select(ProgrammeCoordinator.user_id).where(coordinates, col(ProgrammeCoordinator.user_id).in_(user_ids))
-        ).all()
-    )
-    return found
-
-
-def programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
-    """Of these people, who belongs to the programme."""
-    return _members(session, programme_id=programme_id, user_ids=user_ids, inside=True)
-
-
-def other_programme_members(session: Session, *, programme_id: int, user_ids: set[int]) -> set[int]:
-    """Of these people, who belongs to any *other* programme."""
-    return _members(session, programme_id=programme_id, user_ids=user_ids, inside=False)
-
-
-@dataclass(frozen=True)
-class AccountCheck:
-    """What linking this existing account as praktijkbegeleider would mean."""
-
-    user: User
-    roles: frozenset[Role]
-    other_programme: bool
-
-    @property
-    def refused(self) -> bool:
-        return Role.beheerder in self.roles
-
-    @property
-    def needs_confirmation(self) -> bool:
-        """Granting a role it does not have, or touching an account of another programme, needs a tick."""
-        return Role.praktijkbegeleider not in self.roles or self.other_programme
-
-
-def check_account(session: Session, *, user: User, programme_id: int) -> AccountCheck:
-    user_id = user.id or 0
-    return AccountCheck(
-        user=user,
-        roles=accounts.roles_of(session, user_id=user_id),
-        other_programme=bool(other_programme_members(session, programme_id=programme_id, user_ids={user_id})),
-    )
-
-
-def _ensure_may_link(check: AccountCheck, *, confirmed: bool) -> None:
-    if check.refused:
-        raise InvalidInput(BEHEERDER_REFUSED)
-    if check.needs_confirmation and not confirmed:
-        raise InvalidInput(NEEDS_CONFIRMATION)
-
-
 # --- the student's voorstel ---------------------------------------------------------------------------------------
 
 
@@ -253,7 +167,9 @@ def approval_preview(session: Session, *, actor: Actor, assignment_id: int) -> A
     ).all()
     return ApprovalPreview(
         proposal=Proposal(assignment=assignment, student=student, cohort=cohort),
-        account=check_account(session, user=existing, programme_id=cohort.programme_id) if existing else None,
+        account=account_rule.check_account(session, user=existing, programme_id=cohort.programme_id)
+        if existing
+        else None,
         previous=session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None,
         open_requests=[(i or 0, c) for i, c in open_requests],
     )
@@ -265,7 +181,9 @@ def approve(
     """Koppeling goedkeuren: the proposed person becomes the praktijkbegeleider (after the account rule)."""
     assignment, enrolment, cohort = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
     assignment.workplace = _clean(workplace, 200) or assignment.workplace
-    supervisor = _account_for(session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role)
+    supervisor = account_rule.account_for(
+        session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role
+    )
     _install(
         session, actor_id=actor.id, enrolment=enrolment, assignment=assignment, supervisor=supervisor, settings=settings
     )
@@ -289,37 +207,6 @@ def reject(session: Session, *, actor: Actor, assignment_id: int, reason: str) -
     )
     session.flush()
     return assignment
-
-
-def _account_for(
-    session: Session, *, actor: Actor | None, assignment: SupervisorAssignment, cohort: Cohort, confirmed: bool
-) -> User:
-    """The approved person's account: made new with the praktijkbegeleider role, or an existing one under the rule."""
-    if assignment.email == (session.get(User, assignment.student_id) or User(email="", name="")).email:
-        raise InvalidInput(N_("Een student kan niet zijn eigen praktijkbegeleider zijn."))
-    user = accounts.get_user_by_email(session, email=assignment.email)
-    if user is None:
-        return accounts.create_user(
-            session,
-            email=assignment.email,
-            name=assignment.name,
-            roles={Role.praktijkbegeleider},
-            function=assignment.function,
-            actor_id=actor.id if actor else None,
-        )
-    check = check_account(session, user=user, programme_id=cohort.programme_id)
-    _ensure_may_link(check, confirmed=confirmed)
-    if Role.praktijkbegeleider not in check.roles:
-        accounts.add_role(session, user_id=user.id or 0, role=Role.praktijkbegeleider)
-        audit.record(
-            session,
-            actor_id=actor.id if actor else None,
-            action="user.role_granted",
-            object_type="user",
-            object_id=user.id,
-            data={"role": Role.praktijkbegeleider.value, "confirmed_by_coordinator": True},
-        )
-    return user
 
 
 def _install(
@@ -430,7 +317,9 @@ def invite(
         workplace=enrolment.workplace,
         proposed_by_id=actor.id,
     )
-    supervisor = _account_for(session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role)
+    supervisor = account_rule.account_for(
+        session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role
+    )
     assignment.name = assignment.name or supervisor.name
     session.add(assignment)
     _install(
@@ -514,8 +403,8 @@ def assign_guidance(
         if (
             role is Role.praktijkbegeleider
             and user_id != current
-            and other_programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
-            - programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
+            and account_rule.other_programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
+            - account_rule.programme_members(session, programme_id=cohort.programme_id, user_ids={user_id})
         ):
             raise InvalidInput(
                 "De gekozen praktijkbegeleider hoort bij een andere opleiding. Koppel die persoon via 'Uitnodigen' "

@@ -16,6 +16,7 @@ from app.accounts.models import Role, User, UserRole
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.audit import service as audit
+from app.cohorts import account_rule
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
 from app.errors import DomainError, InvalidInput, NotFound
 from app.framework.registry import FrameworkRegistry
@@ -540,13 +541,11 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
         if referenced
         else {}
     )
-    # Whom this import may touch: only people who already belong to the cohort's programme (`guidance` holds
-    # the rule); anyone else, and any beheerder, is linked by a beheerder.
-    from app.cohorts import guidance  # the rule module builds on this one
-
+    # Whom this import may touch: only people who already belong to the cohort's programme (`account_rule`);
+    # anyone else, and any beheerder, is linked by a beheerder.
     known_ids = {u.id or 0 for u in [*existing.values(), *referenced_users.values()]}
-    members = guidance.programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
-    elsewhere = guidance.other_programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
+    members = account_rule.programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
+    elsewhere = account_rule.other_programme_members(session, programme_id=cohort.programme_id, user_ids=known_ids)
     roles = {i: accounts.roles_of(session, user_id=i) for i in known_ids}
 
     def in_programme(user: User) -> bool:
@@ -647,6 +646,8 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
             target = by_email.get(row.supervisor) or referenced_users[row.supervisor]
             if enrolment.supervisor_id != target.id:
                 # An approved assignment by the importing coordinator, like the assignment form.
+                from app.cohorts import guidance  # the rule module builds on this one
+
                 guidance.link_existing(
                     session, actor_id=actor.id if actor else None, enrolment=enrolment, supervisor=target, settings=None
                 )
