@@ -30,8 +30,24 @@ class Settings(BaseSettings):
     # database connection each, fight over the GIL and all finish late. Uploads (multipart bodies) are not
     # counted: a phone sending a video must not hold up everyone else. More helps when the database is remote.
     max_active_requests: int = 2
+    # Logins (`POST /login`) queue in a lane of their own: each checks an argon2 hash (CPU and memory on purpose),
+    # and a flood of them must not hold the slots that pages are served in.
+    max_active_logins: int = 2
 
-    login_max_failures: int = 5
+    # Request bodies are capped before anything parses them (app/bodylimit.py): this many bytes, except on the
+    # upload routes for a signed-in user with a valid CSRF token (up to the upload limits below). A body must
+    # arrive within `body_timeout_seconds`, plus one second per `body_min_rate_bytes` received (a slow phone on a
+    # large video keeps going, a trickle is cut off with 408). 0 as the rate switches the deadline off.
+    body_max_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 10.0
+    body_min_rate_bytes: int = 8 * 1024
+
+    # The proxies (load balancer) whose X-Forwarded-For/-Proto uvicorn believes, comma-separated (`*`: any).
+    # Behind a balancer every client otherwise has its address, and per-client limits hit everyone at once.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    login_max_failures: int = 5  # per e-mail address and client
+    login_client_max_failures: int = 20  # per client across all addresses (password spraying)
     login_window_minutes: int = 15
     password_reset_hours: int = 2
 
