@@ -391,7 +391,7 @@ def link_failures_exceeded(session: Session, *, client: str, settings: Settings)
         select(func.count())
         .select_from(LoginAttempt)
         .where(
-            LoginAttempt.email_hash == _digest("supervisor-link"),
+            LoginAttempt.email_hash == _digest(accounts.LINK_FAILURE_EMAIL),
             LoginAttempt.client_hash == _digest(client),
             col(LoginAttempt.at) >= since,
         )
@@ -400,7 +400,7 @@ def link_failures_exceeded(session: Session, *, client: str, settings: Settings)
 
 
 def record_link_failure(session: Session, *, client: str) -> None:
-    session.add(LoginAttempt(email_hash=_digest("supervisor-link"), client_hash=_digest(client)))
+    session.add(LoginAttempt(email_hash=_digest(accounts.LINK_FAILURE_EMAIL), client_hash=_digest(client)))
     session.flush()
 
 
