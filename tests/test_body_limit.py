@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from app.bodylimit import TOO_LARGE, TOO_SLOW, upload_routes
+from app.config import Settings
+from app.main import create_app
 from tests.conftest import Browser, World, csrf_token, login
 from tests.test_upload_safety import counts, multipart
 
@@ -228,14 +231,16 @@ def test_the_people_import_is_not_spooled_before_the_csrf_check(
 
 
 @pytest.fixture
-def impatient(app: FastAPI) -> FastAPI:
-    """A short deadline and a high minimum rate, so that a slow body is cut off within a fraction of a second."""
-    app.state.settings.body_timeout_seconds = 0.3
-    app.state.settings.body_min_rate_bytes = 10 * MB
-    return app
+def impatient(settings: Settings, engine: Engine) -> FastAPI:
+    """The app with a short deadline and a high minimum rate: a slow body is cut off within a fraction of a second.
+    (Same database and key as `app`, whose fixture signs people in and empties the tables afterwards.)"""
+    application = create_app(settings.model_copy(update={"body_timeout_seconds": 0.3, "body_min_rate_bytes": 10 * MB}))
+    application.state.engine.dispose()
+    application.state.engine = engine
+    return application
 
 
-def test_a_trickling_form_gets_408_and_is_no_longer_read(impatient: FastAPI, client: Browser) -> None:
+def test_a_trickling_form_gets_408_and_is_no_longer_read(app: FastAPI, impatient: FastAPI, client: Browser) -> None:
     client.get("/login")
     data = b"email=a%40b.nl&password=" + b"x" * 400
     body = Body(data, chunk=10, pause=0.05)  # 10 bytes per 50 ms: two seconds for the whole form
@@ -244,7 +249,7 @@ def test_a_trickling_form_gets_408_and_is_no_longer_read(impatient: FastAPI, cli
         content_type="application/x-www-form-urlencoded",
         length=len(data),
         cookies=browser_cookies(client),
-        headers={"X-CSRF-Token": csrf_token(client, impatient)},
+        headers={"X-CSRF-Token": csrf_token(client, app)},
     )
     status, headers, text = call(impatient, asgi_scope, body)
     assert status == 408
@@ -255,7 +260,7 @@ def test_a_trickling_form_gets_408_and_is_no_longer_read(impatient: FastAPI, cli
 
 
 def test_a_trickling_upload_gets_408_and_leaves_nothing(
-    impatient: FastAPI, db: Any, world: World, client: Browser
+    app: FastAPI, impatient: FastAPI, db: Any, world: World, client: Browser
 ) -> None:
     login(client, world.student.email)
     data, content_type = multipart([("verslag.txt", b"x" * (200 * 1024))])
@@ -265,7 +270,7 @@ def test_a_trickling_upload_gets_408_and_leaves_nothing(
         content_type=content_type,
         length=len(data),
         cookies=browser_cookies(client),
-        headers={"X-CSRF-Token": csrf_token(client, impatient)},
+        headers={"X-CSRF-Token": csrf_token(client, app)},
     )
     status, _, text = call(impatient, asgi_scope, body)
     assert status == 408 and html.unescape(TOO_SLOW) in html.unescape(text)
