@@ -27,8 +27,9 @@ class Settings(BaseSettings):
 
     # Requests one server process works on at once; the rest wait their turn in arrival order. Each request's
     # dependencies and route hop between the event loop and worker threads; fifty of them interleaved hold a
-    # database connection each, fight over the GIL and all finish late. Uploads (multipart bodies) are not
-    # counted: a phone sending a video must not hold up everyone else. More helps when the database is remote.
+    # database connection each, fight over the GIL and all finish late. Signed-in uploads streaming past the body
+    # cap are not counted: a phone sending a video must not hold up everyone else. More helps when the database is
+    # remote.
     max_active_requests: int = 2
     # Logins (`POST /login`) queue in a lane of their own: each checks an argon2 hash (CPU and memory on purpose),
     # and a flood of them must not hold the slots that pages are served in.
@@ -67,7 +68,9 @@ class Settings(BaseSettings):
     supervisor_link_days: int = 14
     reminder_after_days: int = 7
     escalate_after_days: int = 14
-    link_max_failures: int = 20  # wrong or tampered link tokens per client per window before 429
+    # Wrong or tampered link tokens per client per window before that client's wrong tokens get 429 (a valid link
+    # always works: one client's guessing must not lock others out).
+    link_max_failures: int = 20
 
     # Development only (`make run` sets it): without SMTP_HOST, print mail to the console instead of sending it.
     # Off by default: a server that prints reset links into its logs has leaked them.
