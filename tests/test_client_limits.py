@@ -47,6 +47,19 @@ def test_wrong_logins_for_many_accounts_from_one_client_get_429(
         login(elsewhere, world.other_student.email)
 
 
+def test_an_ipv6_client_is_counted_by_its_64_network(app: FastAPI, db: Session) -> None:
+    settings = app.state.settings
+    for n in range(settings.login_client_max_failures):
+        accounts.record_failed_attempt(db, email=f"doel{n}@school.nl", client=f"2001:db8:0:7::{n + 1:x}")
+    db.flush()
+
+    def limited(client: str) -> bool:
+        return accounts.authenticate_limit_reached(db, email="nieuw@school.nl", client=client, settings=settings)
+
+    assert limited("2001:db8:0:7:ffff::1")  # another address of the same /64: the same client
+    assert not limited("2001:db8:0:8::1") and not limited("192.0.2.1")
+
+
 def test_wrong_link_tokens_do_not_count_as_failed_logins(app: FastAPI, world: World, client: Browser) -> None:
     for _ in range(app.state.settings.login_client_max_failures):
         assert client.get("/link/geen-echte-link").status_code in {404, 429}

@@ -1,6 +1,7 @@
 """Accounts: passwords, server-side sessions, login limits, password reset."""
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -136,6 +137,18 @@ def list_users(session: Session) -> list[tuple[User, frozenset[Role]]]:
 # --- login and sessions ---------------------------------------------------------------------------
 
 
+def client_hash(client: str) -> str:
+    """What the per-client limits count under: the address, and for IPv6 its /64 network (one connection usually
+    holds a whole /64, so counting single addresses would let a client step around its limit)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return _digest(client)
+    if address.version == 6:
+        return _digest(str(ipaddress.ip_network(f"{address}/64", strict=False)))
+    return _digest(str(address))
+
+
 # Signoff's wrong link tokens are counted in the same table under this pseudo address; they are not logins.
 LINK_FAILURE_EMAIL = "supervisor-link"
 
@@ -152,7 +165,7 @@ def authenticate_limit_reached(session: Session, *, email: str, client: str, set
         )
         .select_from(LoginAttempt)
         .where(
-            LoginAttempt.client_hash == _digest(client),
+            LoginAttempt.client_hash == client_hash(client),
             LoginAttempt.email_hash != _digest(LINK_FAILURE_EMAIL),
             col(LoginAttempt.at) >= since,
         )
@@ -179,7 +192,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str, se
 
 
 def record_failed_attempt(session: Session, *, email: str, client: str) -> None:
-    session.add(LoginAttempt(email_hash=_digest(normalise_email(email)), client_hash=_digest(client)))
+    session.add(LoginAttempt(email_hash=_digest(normalise_email(email)), client_hash=client_hash(client)))
     session.flush()
 
 
