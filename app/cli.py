@@ -122,7 +122,16 @@ def serve(
         threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
     if reload:
         os.environ["PORTFOLIO_TEMPLATE_RELOAD"] = "1"  # edited templates show without a restart too
-    uvicorn.run("app.asgi:app", host=host, port=port, reload=reload, workers=workers, proxy_headers=True)
+    # The client address (login and link limits, logs) comes from X-Forwarded-For only behind these proxies.
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        reload=reload,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+    )
 
 
 def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> None:

@@ -27,11 +27,28 @@ class Settings(BaseSettings):
 
     # Requests one server process works on at once; the rest wait their turn in arrival order. Each request's
     # dependencies and route hop between the event loop and worker threads; fifty of them interleaved hold a
-    # database connection each, fight over the GIL and all finish late. Uploads (multipart bodies) are not
-    # counted: a phone sending a video must not hold up everyone else. More helps when the database is remote.
+    # database connection each, fight over the GIL and all finish late. Signed-in uploads streaming past the body
+    # cap are not counted: a phone sending a video must not hold up everyone else. More helps when the database is
+    # remote.
     max_active_requests: int = 2
+    # Logins (`POST /login`) queue in a lane of their own: each checks an argon2 hash (CPU and memory on purpose),
+    # and a flood of them must not hold the slots that pages are served in.
+    max_active_logins: int = 2
 
-    login_max_failures: int = 5
+    # Request bodies are capped before anything parses them (app/bodylimit.py): this many bytes, except on the
+    # upload routes for a signed-in user with a valid CSRF token (up to the upload limits below). A body must
+    # arrive within `body_timeout_seconds`, plus one second per `body_min_rate_bytes` received (a slow phone on a
+    # large video keeps going, a trickle is cut off with 408). 0 as the rate switches the deadline off.
+    body_max_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 10.0
+    body_min_rate_bytes: int = 8 * 1024
+
+    # The proxies (load balancer) whose X-Forwarded-For/-Proto uvicorn believes, comma-separated (`*`: any).
+    # Behind a balancer every client otherwise has its address, and per-client limits hit everyone at once.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    login_max_failures: int = 5  # per e-mail address and client
+    login_client_max_failures: int = 20  # per client across all addresses (password spraying)
     login_window_minutes: int = 15
     password_reset_hours: int = 2
 
@@ -51,7 +68,9 @@ class Settings(BaseSettings):
     supervisor_link_days: int = 14
     reminder_after_days: int = 7
     escalate_after_days: int = 14
-    link_max_failures: int = 20  # wrong or tampered link tokens per client per window before 429
+    # Wrong or tampered link tokens per client per window before that client's wrong tokens get 429 (a valid link
+    # always works: one client's guessing must not lock others out).
+    link_max_failures: int = 20
 
     # Development only (`make run` sets it): without SMTP_HOST, print mail to the console instead of sending it.
     # Off by default: a server that prints reset links into its logs has leaked them.

@@ -16,6 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.bodylimit import UPLOAD_STATE, BodyLimit
 from app.config import DEV_SECRET_KEY, ROOT, Settings, get_settings
 from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
@@ -99,14 +100,16 @@ class SecurityHeadersMiddleware:
 
 class ActiveRequestLimit:
     """At most `limit` requests per process between arrival and their response's start, served first come first
-    served (see `Settings.max_active_requests`). Static files and multipart uploads pass by: they mostly wait on
-    the network, not on the CPU or the database."""
+    served (see `Settings.max_active_requests`). Static files and streamed uploads pass by: they mostly wait on
+    the network, not on the CPU or the database. Logins queue in a lane of their own (`login_limit` at once): each
+    checks an argon2 hash, and a flood of wrong passwords must not take the slots pages are served in."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, login_limit: int = 0) -> None:
         self.app = app
         self.limit = limit
+        self.login_limit = login_limit  # 0: logins share the pages' slots
         # Made inside the event loop that serves (one per process; a test client may bring a new loop).
-        self.slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self.slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Semaphore | None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.limit <= 0 or _passes_by(scope):
@@ -114,8 +117,10 @@ class ActiveRequestLimit:
             return
         loop = asyncio.get_running_loop()
         if self.slots is None or self.slots[0] is not loop:
-            self.slots = (loop, asyncio.Semaphore(self.limit))
-        slots = self.slots[1]
+            logins = asyncio.Semaphore(self.login_limit) if self.login_limit > 0 else None
+            self.slots = (loop, asyncio.Semaphore(self.limit), logins)
+        _, pages, logins = self.slots
+        slots = logins if logins is not None and _is_login(scope) else pages
         await slots.acquire()
         held = True
 
@@ -135,12 +140,12 @@ class ActiveRequestLimit:
 
 
 def _passes_by(scope: Scope) -> bool:
-    if scope["path"].startswith("/static/"):
-        return True
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return value.startswith(b"multipart/")
-    return False
+    # Only a body that BodyLimit let stream (a signed-in upload) is marked; any other body was read already.
+    return scope["path"].startswith("/static/") or bool(scope.get("state", {}).get(UPLOAD_STATE))
+
+
+def _is_login(scope: Scope) -> bool:
+    return scope["method"] == "POST" and scope["path"] == "/login"
 
 
 def _error_response(request: Request, status_code: int, message: str, details: list[Any] | None = None) -> Response:
@@ -209,8 +214,11 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Deze actie kan hier niet.")}
         return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
 
+    # Added inside out. The queue comes after the body limit, which reads small bodies before a slot is taken;
+    # the security headers (which read no body) wrap both, so that their refusals carry the headers too.
+    app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests, login_limit=settings.max_active_logins)
+    app.add_middleware(BodyLimit, settings=settings, error_response=_error_response)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
-    app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests)  # outermost: queue before any work
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactTokens) for f in access_log.filters):
         access_log.addFilter(RedactTokens())

@@ -82,10 +82,19 @@ def settings_of(request: Request) -> Settings:
 # --- CSRF: a signed double-submit token ----------------------------------------------------------
 
 
+def _csrf_token(secret_key: str, raw: str) -> str:
+    return hmac.new(secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token_for(request: Request) -> str:
     """The token pages embed: an HMAC of the browser's random CSRF cookie (set by the middleware)."""
-    raw: str = request.state.csrf_cookie
-    return hmac.new(settings_of(request).secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+    return _csrf_token(settings_of(request).secret_key, request.state.csrf_cookie)
+
+
+def csrf_matches(secret_key: str, cookie: str | None, sent: str | None) -> bool:
+    """Whether `sent` is the token for this browser's CSRF cookie (also used before the body is read)."""
+    # As bytes: compare_digest refuses non-ASCII text, and a header may carry any Latin-1.
+    return bool(cookie and sent and secrets.compare_digest(sent.encode(), _csrf_token(secret_key, cookie).encode()))
 
 
 async def csrf_protect(request: Request) -> None:
@@ -101,7 +110,8 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()  # cached on the request; the route reads the same form
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not request.cookies.get(CSRF_COOKIE) or not sent or not secrets.compare_digest(sent, csrf_token_for(request)):
+    secret_key = settings_of(request).secret_key
+    if not request.cookies.get(CSRF_COOKIE) or not csrf_matches(secret_key, request.state.csrf_cookie, sent):
         raise Forbidden(N_("De beveiligingscode van dit formulier ontbreekt of is verlopen. Laad de pagina opnieuw."))
 
 

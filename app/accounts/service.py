@@ -1,12 +1,13 @@
 """Accounts: passwords, server-side sessions, login limits, password reset."""
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, delete, select
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserRole, UserSession
@@ -136,25 +137,47 @@ def list_users(session: Session) -> list[tuple[User, frozenset[Role]]]:
 # --- login and sessions ---------------------------------------------------------------------------
 
 
+def client_hash(client: str) -> str:
+    """What the per-client limits count under: the address, and for IPv6 its /64 network (one connection usually
+    holds a whole /64, so counting single addresses would let a client step around its limit)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return _digest(client)
+    if address.version == 6:
+        return _digest(str(ipaddress.ip_network(f"{address}/64", strict=False)))
+    return _digest(str(address))
+
+
+# Signoff's wrong link tokens are counted in the same table under this pseudo address; they are not logins.
+LINK_FAILURE_EMAIL = "supervisor-link"
+
+
 def authenticate_limit_reached(session: Session, *, email: str, client: str, settings: Settings) -> bool:
+    """Too many recent failures for this e-mail address from this client, or from this client for any addresses
+    (password spraying: one guess for each of many accounts)."""
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    failures = session.exec(
-        select(func.count())
+    email_hash = _digest(normalise_email(email))
+    for_client, for_account = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((col(LoginAttempt.email_hash) == email_hash, 1), else_=0)), 0),
+        )
         .select_from(LoginAttempt)
         .where(
-            LoginAttempt.email_hash == _digest(normalise_email(email)),
-            LoginAttempt.client_hash == _digest(client),
+            LoginAttempt.client_hash == client_hash(client),
+            LoginAttempt.email_hash != _digest(LINK_FAILURE_EMAIL),
             col(LoginAttempt.at) >= since,
         )
     ).one()
-    return failures >= settings.login_max_failures
+    return for_account >= settings.login_max_failures or for_client >= settings.login_client_max_failures
 
 
 def authenticate(session: Session, *, email: str, password: str, client: str, settings: Settings) -> User | None:
     """Return the user for valid credentials; record a failure otherwise.
 
-    Raises TooManyRequests once the failures for this e-mail from this client pass the limit,
-    before the password is even checked.
+    Raises TooManyRequests once the failures for this e-mail from this client, or from this client for any
+    addresses, pass their limit, before the password is even checked.
     """
     if authenticate_limit_reached(session, email=email, client=client, settings=settings):
         raise TooManyRequests(
@@ -169,7 +192,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str, se
 
 
 def record_failed_attempt(session: Session, *, email: str, client: str) -> None:
-    session.add(LoginAttempt(email_hash=_digest(normalise_email(email)), client_hash=_digest(client)))
+    session.add(LoginAttempt(email_hash=_digest(normalise_email(email)), client_hash=client_hash(client)))
     session.flush()
 
 

@@ -15,9 +15,11 @@ from sqlmodel import Session
 from app.accounts.models import Role, User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.bodylimit import large_body
 from app.cohorts import chart, export, guidance, service
 from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort
+from app.config import Settings
 from app.db import DB, RowId
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
@@ -177,7 +179,14 @@ def cohort_detail(
     return _cohort_page(request, db, cohort)
 
 
+def _import_budget(settings: Settings) -> tuple[int, str]:
+    """The CSV file plus room for the form around it (the service refuses a larger file with the same message)."""
+    megabytes = service.MAX_IMPORT_BYTES // (1024 * 1024)
+    return service.MAX_IMPORT_BYTES + 64 * 1024, f"Het bestand is groter dan {megabytes} MB."
+
+
 @router.post("/cohorten/{cohort_id}/import")
+@large_body(_import_budget)
 async def import_people(
     request: Request,
     file: Annotated[UploadFile, File()],

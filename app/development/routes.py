@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.bodylimit import large_body
 from app.cohorts import service as cohorts
 from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId
@@ -22,7 +23,7 @@ from app.evidence.service import FieldErrors
 from app.framework.routes import registry_of
 from app.privacy.access import log_view
 from app.storage import SpooledFile
-from app.storage.multipart import read_multipart
+from app.storage.multipart import read_multipart, request_budget
 from app.web import redirect, render, require
 
 router = APIRouter()
@@ -125,6 +126,7 @@ async def _save(request: Request, db: Session, actor: Actor, replaces: Developme
 
 
 @router.post("/portfolio/ontwikkeling")
+@large_body(request_budget)
 async def add_entry(
     request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.development_write))
 ) -> Response:
@@ -150,6 +152,7 @@ def correct_form(
 
 
 @router.post("/portfolio/ontwikkeling/{development_id}/correctie")
+@large_body(request_budget)
 async def correct_entry(
     request: Request,
     db: Session = DB,

@@ -10,6 +10,7 @@ from starlette.requests import ClientDisconnect
 
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.bodylimit import large_body
 from app.db import DB, as_utc
 from app.errors import ERROR_RESPONSES, error_responses
 from app.evidence import service
@@ -17,6 +18,7 @@ from app.evidence.models import Blob, Evidence, Submission
 from app.evidence.routes import blob_in_scope, evidence_in_scope, file_response, save_from_request, storage_of
 from app.framework.routes import registry_of
 from app.privacy.access import log_view
+from app.storage.multipart import request_budget
 from app.web import require
 
 router = APIRouter(tags=["bewijs"], responses=ERROR_RESPONSES)
@@ -110,6 +112,7 @@ async def _save_json(request: Request, db: Session, actor: Actor, evidence: Evid
 
 
 @router.post("/evidence", status_code=201, openapi_extra=MULTIPART_BODY, responses=UPLOAD_ERRORS)
+@large_body(request_budget)
 async def create_evidence(
     request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
@@ -118,6 +121,7 @@ async def create_evidence(
 
 
 @router.post("/evidence/{evidence_id}/versions", openapi_extra=MULTIPART_BODY, responses=UPLOAD_ERRORS)
+@large_body(request_budget)
 async def revise_evidence(
     request: Request,
     db: Session = DB,

@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service as assessment_service
+from app.bodylimit import large_body
 from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId
 from app.development import methods as method_tags
@@ -27,7 +28,7 @@ from app.i18n import ngettext
 from app.privacy.access import log_view
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
-from app.storage.multipart import read_multipart
+from app.storage.multipart import read_multipart, request_budget
 from app.web import is_htmx, redirect, render, require
 
 router = APIRouter()
@@ -236,6 +237,7 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
 
 
 @router.post("/bewijs")
+@large_body(request_budget)
 async def create_evidence(
     request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.evidence_write))
 ) -> Response:
@@ -258,6 +260,7 @@ def edit_evidence(
 
 
 @router.post("/bewijs/{evidence_id}")
+@large_body(request_budget)
 async def revise_evidence(
     request: Request,
     db: Session = DB,

@@ -42,12 +42,13 @@ def signed_in_portal(db: Session = DB, actor: Actor = Depends(require(Permission
 
 
 def link_portal(request: Request, token: str, db: Session = DB) -> Portal:
-    """The link's portal. Looking changes nothing; a wrong or tampered token is counted and rate limited."""
-    settings = settings_of(request)
-    client = request.client.host if request.client else "onbekend"
-    service.check_link_rate(db, client=client, settings=settings)
+    """The link's portal. Looking changes nothing. A wrong or tampered token is counted for the client that sent it,
+    and only that client's wrong tokens are refused (429) past the limit: a valid link always works, however much
+    someone else guessed (a token has 256 random bits; the limit stops scanning, guessing cannot succeed)."""
     found = service.find_link(db, token=token)
     if found is None:
+        client = request.client.host if request.client else "onbekend"
+        service.check_link_rate(db, client=client, settings=settings_of(request))
         # Counted in its own transaction: the 404 below rolls back the request's.
         with Session(request.app.state.engine) as own:
             service.record_link_failure(own, client=client)

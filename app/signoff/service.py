@@ -391,8 +391,8 @@ def link_failures_exceeded(session: Session, *, client: str, settings: Settings)
         select(func.count())
         .select_from(LoginAttempt)
         .where(
-            LoginAttempt.email_hash == _digest("supervisor-link"),
-            LoginAttempt.client_hash == _digest(client),
+            LoginAttempt.email_hash == _digest(accounts.LINK_FAILURE_EMAIL),
+            LoginAttempt.client_hash == accounts.client_hash(client),
             col(LoginAttempt.at) >= since,
         )
     ).one()
@@ -400,7 +400,7 @@ def link_failures_exceeded(session: Session, *, client: str, settings: Settings)
 
 
 def record_link_failure(session: Session, *, client: str) -> None:
-    session.add(LoginAttempt(email_hash=_digest("supervisor-link"), client_hash=_digest(client)))
+    session.add(LoginAttempt(email_hash=_digest(accounts.LINK_FAILURE_EMAIL), client_hash=accounts.client_hash(client)))
     session.flush()
 
 

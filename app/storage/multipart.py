@@ -26,10 +26,13 @@ __all__ = [
     "UploadError",
     "UploadRefused",
     "read_multipart",
+    "request_budget",
 ]
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
+
+    from app.config import Settings
 
 ENVELOPE_BYTES = 1 << 20  # room for form fields and multipart overhead on top of the files themselves
 FLUSH_BYTES = 256 * 1024  # file data gathered in memory before it is written out (off the event loop)
@@ -64,6 +67,13 @@ class TooManyFiles(UploadError):
 def _too_large_message(max_files: int, max_file_bytes: int) -> str:
     noun = "bestand" if max_files == 1 else "bestanden"
     return f"De upload is te groot (maximaal {max_files} {noun} van elk {human_size(max_file_bytes)})."
+
+
+def request_budget(settings: Settings) -> tuple[int, str]:
+    """The most an upload request may carry with the configured limits, and what a larger one is told (the same as
+    `read_multipart` says; app.bodylimit applies it before the route runs)."""
+    max_files, max_file_bytes = settings.upload_max_files, settings.upload_max_bytes
+    return max_files * max_file_bytes + ENVELOPE_BYTES, _too_large_message(max_files, max_file_bytes)
 
 
 def _decode(raw: bytes) -> str:
