@@ -6,6 +6,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -196,7 +197,8 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         if isinstance(exc, NotAuthenticated) and not wants_json(request):
             target = "/login"
             if request.method == "GET":
-                target += f"?next={request.url.path}"
+                # Percent-encoded: a path with non-Latin-1 or control characters must not break the header.
+                target += "?next=" + quote(request.url.path, safe="/")
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             return Response(status_code=303, headers={"Location": target})

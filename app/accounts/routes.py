@@ -1,6 +1,8 @@
 """Login, logout, password reset, language, and the beheerder's user list."""
 
+import re
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -18,10 +20,25 @@ from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, req
 router = APIRouter()
 
 
+# Printable ASCII only, no backslash: WHATWG parsers strip tab/CR/LF and read "\\" as "/", so "/\t/evil" and
+# "/\\evil" leave the site; anything non-ASCII could not go into a Location header anyway.
+_NEXT_OK = re.compile(r"/(?![/\\])[\x21-\x5b\x5d-\x7e]*")
+
+
 def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect after login is a phishing tool.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """A same-origin path to go to after login, or the start page: an open redirect is a phishing tool."""
+    if not target or len(target) > 2000 or not _NEXT_OK.fullmatch(target):
+        return "/"
+    # The path is checked again after percent-decoding (several layers): a browser or proxy that decodes
+    # "/%09/evil" or "/%2F%2Fevil" must not find an authority either. The query cannot change the origin.
+    path = re.split(r"[?#]", target, maxsplit=1)[0]
+    for _ in range(4):
+        decoded = unquote(path)
+        if decoded == path:
+            return target
+        if not _NEXT_OK.fullmatch(decoded):
+            return "/"
+        path = decoded
     return "/"
 
 

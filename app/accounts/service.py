@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from sqlalchemy import bindparam, case, func
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserRole, UserSession
 from app.accounts.permissions import Permission, permissions_for
@@ -320,33 +320,44 @@ def set_locale(session: Session, *, user_id: int, locale: str) -> None:
 # --- password reset -------------------------------------------------------------------------------
 
 
+def _reset_mail(*, name: str, token: str, settings: Settings) -> str:
+    link = f"{settings.base_url.rstrip('/')}/wachtwoord-herstellen/{token}"
+    return (
+        f"Beste {name},\n\nVia deze link stelt u een nieuw wachtwoord in voor het jobcoach-portfolio:\n"
+        f"{link}\n\nDe link werkt één keer en verloopt na {settings.password_reset_hours} uur. "
+        "Heeft u dit niet aangevraagd? Dan kunt u dit bericht negeren.\n"
+    )
+
+
 def request_password_reset(session: Session, *, email: str, settings: Settings) -> None:
-    """Mail a single-use link if the account exists; the caller says the same thing either way."""
+    """Mail a single-use link if the account exists; the caller says the same thing either way.
+
+    An unknown address goes through the same steps (token, digest, mail text, a lookup of the digest), so that
+    the answer's timing does not tell which addresses have an account; only the rows are not written.
+    """
     user = get_user_by_email(session, email=email)
-    if user is None or not user.is_active:
-        return
-    assert user.id is not None
+    known = user is not None and user.is_active
     token = secrets.token_urlsafe(32)
+    token_hash = _digest(token)
+    body = _reset_mail(name=user.name if user else "", token=token, settings=settings)
+    # The same indexed read on both paths (a collision of 256 random bits does not happen; this is for timing).
+    session.exec(select(PasswordResetToken.id).where(PasswordResetToken.token_hash == token_hash)).first()
+    if not known:
+        return
+    assert user is not None and user.id is not None
     session.add(
         PasswordResetToken(
-            token_hash=_digest(token),
+            token_hash=token_hash,
             user_id=user.id,
             expires_at=utcnow() + timedelta(hours=settings.password_reset_hours),
         )
     )
-    link = f"{settings.base_url.rstrip('/')}/wachtwoord-herstellen/{token}"
-    notifications.queue_mail(
-        session,
-        to=user.email,
-        subject="Nieuw wachtwoord instellen",
-        body=(
-            f"Beste {user.name},\n\nVia deze link stelt u een nieuw wachtwoord in voor het jobcoach-portfolio:\n"
-            f"{link}\n\nDe link werkt één keer en verloopt na {settings.password_reset_hours} uur. "
-            "Heeft u dit niet aangevraagd? Dan kunt u dit bericht negeren.\n"
-        ),
-    )
+    notifications.queue_mail(session, to=user.email, subject="Nieuw wachtwoord instellen", body=body)
     audit.record(session, actor_id=None, action="user.password_reset_requested", object_type="user", object_id=user.id)
     session.flush()
+
+
+_INVALID_LINK = "Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan."
 
 
 def _valid_reset(session: Session, *, token: str) -> PasswordResetToken | None:
@@ -359,19 +370,43 @@ def _valid_reset(session: Session, *, token: str) -> PasswordResetToken | None:
 def check_reset_token(session: Session, *, token: str) -> None:
     """Looking at the link changes nothing (mail scanners prefetch links)."""
     if _valid_reset(session, token=token) is None:
-        raise NotFound("Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan.")
+        raise NotFound(_INVALID_LINK)
+
+
+def _consume_reset(session: Session, *, token: str) -> PasswordResetToken:
+    """Mark the token used with one conditional UPDATE: of two concurrent uses exactly one changes the row (the
+    other waits for the row or write lock, then finds `used_at` set). Reading first and writing later would let
+    both see an unused token."""
+    now = utcnow()
+    consumed = session.exec(
+        update(PasswordResetToken)
+        .where(col(PasswordResetToken.token_hash) == _digest(token), col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    reset = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))).first()
+    # An expired token is refused; the request rolls back, so the UPDATE above does not stick.
+    if consumed.rowcount != 1 or reset is None or _aware(reset.expires_at) <= now:
+        raise NotFound(_INVALID_LINK)
+    return reset
 
 
 def reset_password(session: Session, *, token: str, password: str) -> None:
-    reset = _valid_reset(session, token=token)
-    if reset is None:
-        raise NotFound("Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan.")
+    if _valid_reset(session, token=token) is None:
+        raise NotFound(_INVALID_LINK)
     check_password_rules(password)
+    # Hashed before the token is taken, so the write lock is held only for the short updates.
+    new_hash = hash_password(password)
+    reset = _consume_reset(session, token=token)
     user = session.get(User, reset.user_id)
     assert user is not None
-    user.password_hash = hash_password(password)
-    reset.used_at = utcnow()
-    session.add_all([user, reset])
+    user.password_hash = new_hash
+    session.add(user)
+    # Every other link of this account dies with it: an older mail in someone's inbox no longer works.
+    session.exec(
+        update(PasswordResetToken)
+        .where(col(PasswordResetToken.user_id) == user.id, col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=reset.used_at)
+    )
     # A new password ends every open session: whoever knew the old one is out.
     session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
     audit.record(session, actor_id=user.id, action="user.password_reset", object_type="user", object_id=user.id)

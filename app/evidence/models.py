@@ -80,6 +80,9 @@ class Blob(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    # A PDF with scripts or automatic actions (app.evidence.pdfactive): download only. Set at upload; NULL for
+    # other kinds and for PDFs stored before the check existed (those are scanned on first use).
+    active_content: bool | None = Field(default=None)
     # Retention or erasure deleted the file from storage; size and sha256 stay for the dossier's manifest.
     removed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
 

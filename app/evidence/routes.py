@@ -19,7 +19,7 @@ from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId
 from app.development import methods as method_tags
 from app.errors import NotFound
-from app.evidence import service
+from app.evidence import pdfactive, service
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
@@ -294,6 +294,13 @@ def evidence_page(
             "current": history[0] if history else None,
             "history": history,
             "inline_kinds": INLINE_KINDS,
+            # PDFs with scripts or automatic actions: no "bekijken" link, a note instead.
+            "download_only": {
+                f.id
+                for view in history
+                for f in view.files
+                if pdfactive.download_only(db, storage=storage_of(request), blob=f)
+            },
             "beroepsprofiel": method_tags.profile_or_none(registry_of(request)),
         },
     )
@@ -359,6 +366,8 @@ def download(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_sc
 
 @router.get("/bestanden/{blob_id}/voorbeeld")
 def preview(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_scope)) -> Response:
-    """Inline only for images and PDF; every other kind is still a download."""
+    """Inline only for images and PDF without active content; every other file is still a download."""
     log_view(request, db, student_id=blob.student_id, kind="bestand", object_id=blob.id)
-    return file_response(storage_of(request), blob, inline=blob.kind in INLINE_KINDS)
+    storage = storage_of(request)
+    inline = blob.kind in INLINE_KINDS and not pdfactive.download_only(db, storage=storage, blob=blob)
+    return file_response(storage, blob, inline=inline)

@@ -5,7 +5,7 @@ written, so a row never points at a missing file; a crash in between leaves at m
 `portfolio storage check` removes.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from app.evidence.models import (
     SlotStatus,
     Submission,
 )
+from app.evidence.pdfactive import has_active_content
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
@@ -134,12 +135,22 @@ def check_files(files: Sequence[SpooledFile]) -> list[tuple[SpooledFile, str, st
     return verdicts
 
 
+def _pdf_active(spooled: SpooledFile) -> bool:
+    def chunks() -> Iterator[bytes]:
+        with open(spooled.path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                yield chunk
+
+    return has_active_content(chunks, size=spooled.size)
+
+
 def _publish(
     session: Session, *, storage: Storage, student_id: int, files: Sequence[tuple[SpooledFile, str, str]]
 ) -> list[Blob]:
     blobs = []
     for spooled, kind, content_type in files:
         key = new_key()
+        active = _pdf_active(spooled) if kind == "pdf" else None  # before publishing: that may move the file
         storage.publish(spooled.path, key=key, content_type=content_type)
         blob = Blob(
             key=key,
@@ -151,6 +162,7 @@ def _publish(
             content_type=content_type,
             size=spooled.size,
             sha256=spooled.sha256,
+            active_content=active,
         )
         session.add(blob)
         blobs.append(blob)

@@ -1,4 +1,6 @@
-"""reset_tokens (empty unless the #15 work needs it)
+"""reset_tokens: blob.active_content (PDFs with scripts or automatic actions are served as download only)
+
+Existing PDFs stay NULL: app.evidence.pdfactive scans them on first use and keeps the answer.
 
 Revision ID: c15a00000004
 Revises: c15a00000003
@@ -18,8 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('blob', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('active_content', sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('blob', schema=None) as batch_op:
+        batch_op.drop_column('active_content')
