@@ -61,6 +61,47 @@ def _scheme(page: Any) -> str:
     return "dark" if page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") else "light"
 
 
+# What overflows the page sideways: elements reaching past the viewport that no scroll box of their own contains.
+_OVERFLOWING = """() => [...document.querySelectorAll('body *')].filter(e => {
+  if (e.getBoundingClientRect().right <= innerWidth + 1) return false;
+  if (['absolute', 'fixed'].includes(getComputedStyle(e).position)) return true;  // escapes unpositioned scroll boxes
+  for (let a = e.parentElement; a; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return false;
+  return true;
+}).slice(0, 3)
+  .map(e => `<${e.tagName.toLowerCase()} class="${e.className}">${(e.textContent || '').trim().slice(0, 30)}`)"""
+
+# Placeholders cut off in their field (measured with the field's own font, inside its padding).
+_CUT_PLACEHOLDERS = """() => [...document.querySelectorAll('input[placeholder]')].filter(i => {
+  if (!i.offsetParent) return false;
+  const s = getComputedStyle(i), ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = s.font;
+  const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  return ctx.measureText(i.placeholder).width > room + 1;
+}).map(i => i.placeholder)"""
+
+
+def assert_fits(page: Any, where: str) -> None:
+    """No sideways scrolling on a phone (375 px) nor on a desktop (1280 px): wide tables scroll in their own box;
+    no placeholder is cut off.
+
+    Runs for every page state the journeys check (from assert_accessible), so a page added later is covered too."""
+    original = page.viewport_size
+    problems: list[str] = []
+    try:
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": original["height"] if original else 900})
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                problems.append(f"{width} px: the page is {scroll_width} px wide; {page.evaluate(_OVERFLOWING)}")
+            cut = page.evaluate(_CUT_PLACEHOLDERS)
+            if cut:
+                problems.append(f"{width} px: placeholder cut off: {cut}")
+    finally:
+        if original:
+            page.set_viewport_size(original)
+    assert not problems, f"sideways scrolling on {where}: " + "; ".join(problems)
+
+
 def assert_accessible(page: Any, label: str = "", *, both_schemes: bool = True) -> None:
     """Fail on any serious or critical WCAG 2.1 A/AA violation on the current page (state).
 
@@ -84,4 +125,5 @@ def assert_accessible(page: Any, label: str = "", *, both_schemes: bool = True) 
                 failures.append(f"[{scheme} mode]\n{format_violations(blocking)}")
     finally:
         page.emulate_media(color_scheme=original, reduced_motion="reduce")
+    assert_fits(page, where)
     assert not failures, f"axe-core {AXE_VERSION}: accessibility violations on {where}:\n" + "\n".join(failures)
