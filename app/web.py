@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from fastapi import Depends, Request
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
-from app.db import DB
+from app.db import DB, as_utc
 from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
 from app.storage.spool import human_size
@@ -51,6 +52,13 @@ def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
+# One date format for every page and PDF ("4 december 2026", a time as "4 december 2026 14:05"), in the school's
+# time zone: stored times are UTC, a Dutch user reads Dutch time (summer time included).
+DATE_FORMAT = "d MMMM yyyy"
+MONTH_FORMAT = "MMMM yyyy"
+TIME_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
 @functools.lru_cache(maxsize=8192)
 def _formatted(value: date | datetime, fmt: str, locale: str) -> str:
     """Babel's formatting is the costliest part of a portfolio page (a date per slot); the same dates come back
@@ -58,17 +66,28 @@ def _formatted(value: date | datetime, fmt: str, locale: str) -> str:
     from babel.dates import format_date, format_datetime
 
     if isinstance(value, datetime):
-        return format_datetime(value, "d MMM yyyy HH:mm", locale=_babel_locale(locale))
+        return format_datetime(as_utc(value), f"{fmt} HH:mm", tzinfo=TIME_ZONE, locale=_babel_locale(locale))
     return format_date(value, fmt, locale=_babel_locale(locale))
 
 
-def _format_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
+def _format_date(value: date | datetime | None, fmt: str = DATE_FORMAT) -> str:
     if value is None:
         return ""
     return _formatted(value, fmt, get_locale())
 
 
+def _format_month(value: date | str | None) -> str:
+    """A month as words ("november 2026"); accepts a date or a "2026-11" key."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        year, month = value.split("-")[:2]
+        value = date(int(year), int(month), 1)
+    return _formatted(value, MONTH_FORMAT, get_locale())
+
+
 templates.env.filters["datum"] = _format_date
+templates.env.filters["maand"] = _format_month
 templates.env.filters["grootte"] = human_size
 # `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.
 templates.env.filters["t"] = lambda message: gettext(str(message))

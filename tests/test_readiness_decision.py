@@ -299,6 +299,10 @@ def test_the_dossier_renders_and_its_manifest_matches_the_files(
 
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Lotte de Vries" in text and "IA-a" in text and "Sandra Mulder" in text and "voldoende" in text
+    # One date format in the PDF too: written out, never numeric (#16 item 19).
+    assert not re.search(r"\b\d{1,2}-\d{1,2}-\d{4}\b|\b\d{4}-\d{2}-\d{2}\b", text), text
+    months = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+    assert re.search(rf"\b\d{{1,2}} ({months}) \d{{4}}", text)
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"{started.headers['location']}/zip").content))
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest and manifest == dossier.manifest

@@ -13,9 +13,9 @@ class Chart:
     signed_points: str
     assessed_points: str
     y_ticks: list[tuple[float, int]] = field(default_factory=list)  # (y, value)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)  # (x, label)
+    x_ticks: list[tuple[float, date]] = field(default_factory=list)  # (x, week); the template formats the date
     end_x: float | None = None
-    end_label: str = ""
+    planned_end: date | None = None
     last_signed: int = 0
     last_assessed: int = 0
     plot_left: int = PAD_LEFT
@@ -44,7 +44,7 @@ def progress_chart(weeks: list[tuple[date, int, int]], *, total: int, planned_en
     assessed = " ".join(f"{x(w)},{y(a)}" for w, _, a in weeks)
     y_ticks = [(y(round(top * f)), round(top * f)) for f in (0, 0.25, 0.5, 0.75, 1)]
     step = max(1, len(weeks) // 6)
-    x_ticks = [(x(w), w.strftime("%d-%m")) for w, _, _ in weeks[::step]]
+    x_ticks = [(x(w), w) for w, _, _ in weeks[::step]]
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -53,7 +53,7 @@ def progress_chart(weeks: list[tuple[date, int, int]], *, total: int, planned_en
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         end_x=x(planned_end) if planned_end else None,
-        end_label=planned_end.strftime("%d-%m-%Y") if planned_end else "",
+        planned_end=planned_end,
         last_signed=weeks[-1][1],
         last_assessed=weeks[-1][2],
     )

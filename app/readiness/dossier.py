@@ -11,7 +11,7 @@ import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ class DossierItem:
     title: str
     version: int
     kind: str
-    activity_date: str
+    activity_date: date
     justification: str
     files: list[Blob] = field(default_factory=list)
 
@@ -97,7 +97,7 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
                             title=version.title,
                             version=version.number,
                             kind=version.kind,
-                            activity_date=version.activity_date.isoformat(),
+                            activity_date=version.activity_date,
                             justification=links.get(version.id or 0, ""),
                             files=version_files,
                         )
