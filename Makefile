@@ -15,10 +15,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## make run: environment, migrations, demo data (only into an empty database), server on 127.0.0.1:8000
+## make run: environment, migrations, demo data (only into an empty database), server on 127.0.0.1:8000,
+## in development mode (the public development SECRET_KEY is accepted only then)
 run: install
-	$(BIN)/portfolio demo
-	MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
+	DEVELOPMENT=true $(BIN)/portfolio demo
+	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## make test: lint, types, and the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install lint typecheck pytest

@@ -31,6 +31,21 @@ retention_cli = typer.Typer(help="Bewaartermijnen toepassen (AVG).", no_args_is_
 cli.add_typer(retention_cli, name="retention")
 
 
+@cli.callback()
+def _settings_usable() -> None:
+    """Refused settings (the public development key outside development mode) end with their reason, not a trace."""
+    from pydantic import ValidationError
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(str(error["msg"]).removeprefix("Value error, "), err=True)
+        raise typer.Exit(2) from None
+    if settings.development:
+        typer.echo("Ontwikkelmodus (DEVELOPMENT=true): openbare sleutel, alleen voor lokaal gebruik.", err=True)
+
+
 def _database_url() -> str:
     """The configured URL; for SQLite, the file's folder is created (data/ is not in the repository)."""
     url = get_settings().database_url

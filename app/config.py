@@ -3,18 +3,23 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - a placeholder, refused outside local SQLite
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - a public placeholder, refused outside development mode
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = f"sqlite:///{ROOT / 'data' / 'portfolio.db'}"
-    # Derives CSRF tokens. The default is for local SQLite use only: create_app refuses it elsewhere.
+    # Derives CSRF tokens (and the audit chain's key unless AUDIT_KEY is set). The default is public: it is
+    # accepted only in development mode on SQLite (see `_refuse_public_key`).
     secret_key: str = DEV_SECRET_KEY
+    # Local development (`make run`, the tests) only. The database being SQLite is no such sign: SQLite is the
+    # default, and whoever knows the public key could forge CSRF tokens and rewrite the audit chain.
+    development: bool = False
     framework_dir: Path = ROOT / "eindtermen"
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "nl"
@@ -96,6 +101,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_public_key(self) -> "Settings":
+        # In the settings themselves, so that no entry point (server, worker, `audit verify`) can run with it.
+        if self.secret_key == DEV_SECRET_KEY and not (self.development and self.is_sqlite):
+            raise ValueError(
+                "Zet SECRET_KEY (bijv. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'). "
+                "De openbare ontwikkelsleutel mag alleen met DEVELOPMENT=true op een lokale SQLite-database "
+                "(make run zet dat aan)."
+            )
+        return self
 
 
 @lru_cache

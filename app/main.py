@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.bodylimit import UPLOAD_STATE, BodyLimit
-from app.config import DEV_SECRET_KEY, ROOT, Settings, get_settings
+from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
@@ -171,8 +171,6 @@ def _error_response(request: Request, status_code: int, message: str, details: l
 
 def create_app(settings: Settings | None = None, registry: FrameworkRegistry | None = None) -> FastAPI:
     settings = settings or get_settings()
-    if settings.secret_key == DEV_SECRET_KEY and not settings.is_sqlite:
-        raise RuntimeError("Zet SECRET_KEY: de ontwikkelsleutel is alleen toegestaan met een lokale SQLite-database.")
     # A broken framework file stops start-up here, naming the file and the field.
     registry = registry or load_frameworks(Path(settings.framework_dir))
 

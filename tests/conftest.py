@@ -29,6 +29,9 @@ from app.db import make_engine
 from app.main import create_app
 from app.web import CSRF_COOKIE
 
+# The tests are development: settings left at their defaults (the CLI tests) may use the public key.
+os.environ.setdefault("DEVELOPMENT", "true")
+
 PASSWORD = "correct-horse-battery"
 
 
