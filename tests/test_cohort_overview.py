@@ -160,9 +160,16 @@ def test_exports_neutralise_formulas(app: FastAPI, db: Session, world: World, cl
     sheet = workbook["Overzicht"]
     cells = [c for row in sheet.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    xlsx_names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    # XLSX cells are typed: text is a string cell shown as typed, without the CSV's apostrophe (#16 item 18),
+    # and the counts are numbers a spreadsheet can add up.
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    body = list(sheet.iter_rows(min_row=2))
     for hostile in HOSTILE:
-        assert "'" + hostile in xlsx_names
+        cell = next(row[0] for row in body if row[0].value == hostile)
+        assert cell.data_type == "s"
+    for title in ("Voldaan", "Totaal"):
+        assert all(row[header.index(title)].data_type == "n" for row in body)
+    assert all(isinstance(row[header.index("Totaal")].value, int) for row in body)
     filtered = client.get(f"/cohorten/{world.cohort.id}/overzicht.csv?zoek=SUM").content.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(filtered), delimiter=";"))) == 1 + 2
 

@@ -1,7 +1,8 @@
 """The cohort overview as CSV and XLSX, with the filters applied, safe to open in a spreadsheet.
 
-A cell that starts with `=`, `+`, `-`, `@` (or a tab/carriage return) would be run as a formula by Excel and
-LibreOffice; such text gets a leading apostrophe, which spreadsheets show as plain text.
+A CSV cell that starts with `=`, `+`, `-`, `@` (or a tab/carriage return) would be run as a formula by Excel and
+LibreOffice; such text gets a leading apostrophe (OWASP's advice for CSV). XLSX has typed cells: text is written as
+a string cell, which is never a formula, so it needs no apostrophe; counts are number cells.
 """
 
 import csv
@@ -44,17 +45,18 @@ def _header(view: Overview) -> list[str]:
     ]
 
 
-def _rows(view: Overview) -> Iterator[list[str]]:
+def _rows(view: Overview) -> Iterator[list[str | int]]:
+    """Cells as they are: text as text, counts as numbers; each format makes them safe in its own way."""
     total = len(view.framework.eindtermen)
     for row in view.rows:
         yield [
-            neutralise(row.student.name),
-            neutralise(row.student.student_number),
-            neutralise(row.enrolment.workplace),
-            neutralise(row.supervisor),
-            neutralise(row.assessor),
-            str(row.met),
-            str(total),
+            row.student.name,
+            row.student.student_number or "",
+            row.enrolment.workplace or "",
+            row.supervisor or "",
+            row.assessor or "",
+            row.met,
+            total,
             *[STATUS_LABELS.get(row.statuses[e.code], row.statuses[e.code]) for e in view.framework.eindtermen],
         ]
 
@@ -66,7 +68,7 @@ def csv_chunks(view: Overview) -> Iterator[bytes]:
     yield "\ufeff".encode()
     writer.writerow(_header(view))
     for row in _rows(view):
-        writer.writerow(row)
+        writer.writerow([value if isinstance(value, int) else neutralise(value) for value in row])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -88,7 +90,10 @@ def xlsx_file(view: Overview, directory: Path | None = None) -> Path:
         sheet.write_string(0, column, title, bold)
     for number, row in enumerate(_rows(view), start=1):
         for column, value in enumerate(row):
-            # write_string: never a formula, whatever the text looks like.
-            sheet.write_string(number, column, value)
+            if isinstance(value, int):
+                sheet.write_number(number, column, value)
+            else:
+                # write_string: never a formula, whatever the text looks like.
+                sheet.write_string(number, column, value)
     workbook.close()
     return path
