@@ -35,8 +35,8 @@ def replay(client_factory: Callable[[], Browser], app: FastAPI, cookie: str) -> 
     ("who", "start"),
     [
         ("student", "/portfolio"),
-        ("supervisor", "/mijn-studenten"),
-        ("assessor", "/mijn-studenten"),
+        ("supervisor", "/aftekenen"),  # their work first (#16 item 15)
+        ("assessor", "/te-beoordelen"),
         ("coordinator", "/cohorten"),
         ("admin", "/beheer/gebruikers"),
     ],
@@ -46,7 +46,10 @@ def test_each_role_lands_on_its_own_start_page(world: World, client: Browser, wh
     response = client.get("/")
     assert response.status_code == 303
     assert response.headers["location"] == start
-    assert client.get(start).status_code == 200
+    page = client.get(start)
+    assert page.status_code == 200
+    if who in ("supervisor", "assessor"):  # "Mijn studenten" one click away
+        assert 'href="/mijn-studenten"' in page.text
 
 
 def test_wrong_password_gives_a_dutch_message_and_no_session(app: FastAPI, world: World, client: Browser) -> None:

@@ -45,6 +45,11 @@ def _safe_next(target: str | None) -> str:
 def start_page(actor: Actor) -> str:
     if actor.can(Permission.cohort_view):
         return "/cohorten"
+    # Their work first: what waits for a signature or a score; "Mijn studenten" is one click away in the menu.
+    if actor.can(Permission.signoff):
+        return "/aftekenen"
+    if actor.can(Permission.assess):
+        return "/te-beoordelen"
     if actor.can(Permission.students_assigned):
         return "/mijn-studenten"
     if actor.can(Permission.portfolio_own):
