@@ -283,3 +283,25 @@ def test_unsupported_locale_leaves_a_chosen_language_alone(client: Browser, worl
     stored = db.get(User, world.student.id)
     assert stored is not None and stored.locale == "en"
     assert '<html lang="en">' in client.get(FRAMEWORK_PAGE).text
+
+
+def test_english_pages_use_whole_sentences_and_the_scale_label(
+    client_factory: Callable[[], Browser], world: World
+) -> None:
+    """Glued fragments ("<b>3</b> of the 7" + "register requirements met.") cannot be translated word order and
+    all; the readiness rule showed the scale code `voldoende` in the English UI (#16 item 24)."""
+    student = client_factory()
+    login(student, world.student.email)
+    student.post("/taal", data={"locale": "en", "next": "/portfolio"})
+    register = student.get("/portfolio/register").text
+    assert re.search(r"\d+ of the \d+ register requirements met\.", register), register
+    assert re.search(r"\d+ of the \d+ applied in evidence", register)
+    log = student.get("/portfolio/ontwikkeling").text
+    assert re.search(r"[\d,]+ of [\d,.]+ hours \([\d,]+ of [\d,]+ EC\)", log), log
+    assert re.search(r"One EC counts as [\d,]+ hours", log)
+
+    assessor = client_factory()
+    login(assessor, world.assessor.email)
+    assessor.post("/taal", data={"locale": "en", "next": "/te-beoordelen"})
+    readiness = assessor.get(f"/studenten/{world.student.id}/gereedheid").text
+    assert "last assessed as at least Sufficient." in readiness, readiness
