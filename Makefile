@@ -55,7 +55,7 @@ lock:
 ## make i18n: extract strings and update the English catalog
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -o /tmp/messages.pot --no-location --sort-output \
-		-k N_ -k DomainError -k NotFound -k Forbidden -k Conflict -k InvalidInput -k TooManyRequests -k NotAuthenticated \
+		-k N_ -k lazy -k lazy_n:1,2 -k DomainError -k NotFound -k Forbidden -k Conflict -k InvalidInput -k TooManyRequests -k NotAuthenticated \
 		-k UploadError -k UploadRefused -k MalformedUpload -k TooManyFiles .
 	$(BIN)/pybabel update -i /tmp/messages.pot -d app/locale -l en --no-fuzzy-matching --ignore-obsolete
 

@@ -54,3 +54,35 @@ _ = gettext
 def N_(message: str) -> str:
     """Marks a message for extraction without translating it here: it is translated when shown."""
     return message
+
+
+class Lazy:
+    """A message translated when it is shown, not when it is made.
+
+    A route runs in a worker thread before the page's locale is known to it (the locale is set where the page
+    renders), so a notice translated in the route came out Dutch on an English page. The route stores a `Lazy`;
+    the template's `str()` translates it in the page's locale."""
+
+    __slots__ = ("n", "params", "plural", "singular")
+
+    def __init__(self, singular: str, plural: str | None, n: int | None, params: dict[str, object]) -> None:
+        self.singular, self.plural, self.n, self.params = singular, plural, n, params
+
+    def __str__(self) -> str:
+        if self.plural is not None and self.n is not None:
+            text = ngettext(self.singular, self.plural, self.n)
+            return text % {"num": self.n, **self.params}
+        text = gettext(self.singular)
+        return text % self.params if self.params else text
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.singular!r})"
+
+
+def lazy(message: str, **params: object) -> Lazy:
+    return Lazy(message, None, None, params)
+
+
+def lazy_n(singular: str, plural: str, n: int, **params: object) -> Lazy:
+    """`%(num)d` in the message is `n`."""
+    return Lazy(singular, plural, n, params)

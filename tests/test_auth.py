@@ -311,8 +311,15 @@ def test_queued_mail_is_delivered_over_smtp(app: FastAPI, db: Session, world: Wo
 def test_access_log_does_not_keep_tokens(app: FastAPI) -> None:
     import logging
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1", "GET", "/link/AbC_123-xyz/verzoeken/4", "1.1", 200), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1", "GET", "/link/AbC_123-xyz/verzoeken/4", "1.1", 200),
+        None,
+    )
     for log_filter in logging.getLogger("uvicorn.access").filters:
         log_filter.filter(record)
     assert "AbC_123-xyz" not in record.getMessage() and "/link/…/verzoeken/4" in record.getMessage()
@@ -331,11 +338,22 @@ def test_the_request_commits_before_the_response_is_sent(app: FastAPI, db: Sessi
     token = hmac.new(app.state.settings.secret_key.encode(), raw.encode(), hashlib.sha256).hexdigest()
     body = urlencode({"email": world.student.email, "password": PASSWORD, "csrf_token": token}).encode()
     scope = {
-        "type": "http", "http_version": "1.1", "method": "POST", "path": "/login", "raw_path": b"/login",
-        "query_string": b"", "root_path": "", "scheme": "http", "server": ("testserver", 80),
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "path": "/login",
+        "raw_path": b"/login",
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "server": ("testserver", 80),
         "client": ("127.0.0.1", 5000),
-        "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
-                    (b"content-length", str(len(body)).encode()), (b"cookie", f"{CSRF_COOKIE}={raw}".encode())],
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cookie", f"{CSRF_COOKIE}={raw}".encode()),
+        ],
     }
     seen_at_start: list[int] = []
 

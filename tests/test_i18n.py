@@ -17,6 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from app.accounts.models import User
@@ -305,3 +306,16 @@ def test_english_pages_use_whole_sentences_and_the_scale_label(
     assessor.post("/taal", data={"locale": "en", "next": "/te-beoordelen"})
     readiness = assessor.get(f"/studenten/{world.student.id}/gereedheid").text
     assert "last assessed as at least Sufficient." in readiness, readiness
+
+
+def test_notices_are_in_the_language_of_the_page(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    """A notice made in the route was translated before the page's locale was set: Dutch on an English page."""
+    from tests.test_signoff import submit
+
+    a, b = submit(app, db, world, ["JF-a", "JF-b"])
+    login(client, world.supervisor.email)
+    client.post("/taal", data={"locale": "en", "next": "/aftekenen"})
+    both = client.post(
+        "/aftekenen", data={"verzoek": [str(a.id), str(b.id)], f"bevestig_{a.id}": "ja", f"bevestig_{b.id}": "ja"}
+    )
+    assert both.status_code == 200 and "2 requests signed off." in both.text, both.text

@@ -51,9 +51,7 @@ def _portfolio_page(
     request: Request, *, view: service.PortfolioView, own: bool, proposal: SupervisorAssignment | None = None
 ) -> Response:
     # The slot list is most of the page's cost; its HTML depends only on the slots' state (view.state).
-    slot_list = render_cached(
-        request, "dashboard/_slot_list.html", {"view": view, "own": own}, key=(own, *view.state)
-    )
+    slot_list = render_cached(request, "dashboard/_slot_list.html", {"view": view, "own": own}, key=(own, *view.state))
     return render(
         request, "dashboard/portfolio.html", {"view": view, "own": own, "slot_list": slot_list, "proposal": proposal}
     )

@@ -24,7 +24,7 @@ from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
-from app.i18n import ngettext
+from app.i18n import lazy_n
 from app.privacy.access import log_view
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
@@ -329,9 +329,9 @@ async def submit(
     if not is_htmx(request):
         return redirect(target)
     # HTMX: answer with the updated page itself, no full reload.
-    request.state.notice = ngettext(
+    request.state.notice = lazy_n(
         "%(num)d eindterm ingediend ter aftekening.", "%(num)d eindtermen ingediend ter aftekening.", len(made)
-    ) % {"num": len(made)}
+    )
     if back_to_slot:
         student = db.get(User, actor.id)
         assert student is not None

@@ -21,6 +21,7 @@ from app.framework.routes import registry_of
 from app.framework.schema import Framework
 from app.hours import service
 from app.hours.models import HoursStatus
+from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.signoff import service as signoff
 from app.signoff.routes import Portal, _client_page, link_portal, signed_in_portal
@@ -167,7 +168,9 @@ def _approve(
     )
     if portal.link is not None:
         signoff.mark_used(db, link=portal.link)
-    request.state.notice = f"Week goedgekeurd: {len(made)} regel(s) praktijkuren."
+    request.state.notice = lazy_n(
+        "Week goedgekeurd: %(num)d regel praktijkuren.", "Week goedgekeurd: %(num)d regels praktijkuren.", len(made)
+    )
     return _client_page(request, db, portal)
 
 
@@ -177,7 +180,7 @@ def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason
     service.return_entry(db, decider=portal.decider, entry_id=entry_id, comment=reason, settings=settings_of(request))
     if portal.link is not None:
         signoff.mark_used(db, link=portal.link)
-    request.state.notice = "De uren zijn teruggestuurd naar de student."
+    request.state.notice = lazy("De uren zijn teruggestuurd naar de student.")
     return _client_page(request, db, portal)
 
 

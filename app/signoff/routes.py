@@ -19,7 +19,7 @@ from app.evidence import service as evidence
 from app.evidence.routes import file_response
 from app.framework.routes import registry_of
 from app.hours import service as hours
-from app.i18n import ngettext
+from app.i18n import lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
 from app.signoff import service
 from app.signoff.models import SupervisorLink
@@ -76,9 +76,7 @@ def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[st
     )
     if portal.link is not None:
         service.mark_used(db, link=portal.link)
-    request.state.notice = ngettext("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made)) % {
-        "num": len(made)
-    }
+    request.state.notice = lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made))
     return _client_page(request, db, portal)
 
 
@@ -166,7 +164,7 @@ def _decide(
     if portal.link is not None:
         service.mark_used(db, link=portal.link)
     if is_htmx(request):
-        request.state.notice = "Uw besluit is vastgelegd."
+        request.state.notice = lazy("Uw besluit is vastgelegd.")
         response = _client_page(request, db, portal)
         response.headers["HX-Push-Url"] = portal.base
         return response
@@ -208,7 +206,7 @@ def link_account(
 ) -> Response:
     assert portal.link is not None
     service.turn_into_account(db, link=portal.link, password=wachtwoord)
-    request.state.notice = "Uw account is aangemaakt. U kunt voortaan ook inloggen met uw e-mailadres."
+    request.state.notice = lazy("Uw account is aangemaakt. U kunt voortaan ook inloggen met uw e-mailadres.")
     return _client_page(request, db, portal)
 
 
