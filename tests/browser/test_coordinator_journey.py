@@ -139,7 +139,9 @@ def test_coordinator_imports_filters_exports_and_seals(
     sign_out(page)
 
     # A second staff member confirms: the portfolio is sealed.
-    page = sign_in(browser, base, SECOND)
+    page = sign_in(browser, base, SECOND, expect_path="/te-beoordelen")
+    page.click("header a[href='/mijn-studenten']")
+    page.wait_for_url(f"{base}/mijn-studenten")
     page.click("main a:text-is('Sanne Bos')")
     page.wait_for_url(f"{base}/studenten/{student_id}")
     assert_accessible(page, "student portfolio (second staff member)")
