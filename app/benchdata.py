@@ -25,16 +25,17 @@ from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, SQLModel
 
 from app.accounts.models import Role, User, UserRole
 from app.accounts.service import hash_password
 from app.assessment.models import Assessment
+from app.audit import binding
 from app.audit import service as audit
-from app.audit.models import AuditChainHead, AuditEvent
+from app.audit.models import AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
-from app.db import utcnow
+from app.db import Bound, utcnow
 from app.evidence.models import Evidence, EvidenceKind, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
@@ -281,6 +282,9 @@ class _Writer:
     rows: dict[type[SQLModel], list[dict[str, Any]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     next_ids: dict[type[SQLModel], int] = field(default_factory=dict)
+    # [table, id, hash] of every decision row written: bound into the audit chain at the end, as `audit.record`
+    # binds the rows the application makes (`app.audit.binding`).
+    bound: list[list[Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for model in WRITTEN:
@@ -307,6 +311,8 @@ class _Writer:
     def _insert(self, model: type[SQLModel]) -> None:
         rows = self.rows[model]
         table = _table(model)
+        if issubclass(model, Bound):
+            self.bound.extend([table.name, row["id"], binding.row_hash(table, row)] for row in rows)
         for start in range(0, len(rows), BATCH):
             self.session.execute(insert(table), rows[start : start + BATCH])
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
@@ -335,11 +341,17 @@ class _AuditLog:
 
     def write(self, session: Session, writer: _Writer) -> int:
         """Append to the chain exactly as `audit.record` would, one event after another, and move the head."""
+        self.events.sort(key=lambda event: event[0])
+        bound_at = utcnow()
+        for start in range(0, len(writer.bound), binding.CHUNK):
+            chunk = writer.bound[start : start + binding.CHUNK]
+            self.events.append((bound_at, None, "bench.rows_bound", "bench", None, {binding.KEY: chunk}))
+        writer.bound = []
         if not self.events:
             return 0
-        last_event_id, last_hash = audit._lock_head(session)
+        head = audit._lock_head(session)
+        last_event_id, last_hash = head.last_event_id, head.last_hash
         next_id = max(writer.next_ids[AuditEvent] - 1, last_event_id or 0) + 1
-        self.events.sort(key=lambda event: event[0])
         table = _table(AuditEvent)
         batch: list[dict[str, Any]] = []
         for at, actor_id, action, object_type, object_id, data in self.events:
@@ -373,9 +385,9 @@ class _AuditLog:
                 batch = []
         if batch:
             session.execute(insert(table), batch)
-        head = _table(AuditChainHead)
-        session.execute(
-            update(head).where(head.c.id == audit.HEAD_ID).values(last_event_id=last_event_id, last_hash=last_hash)
+        assert last_event_id is not None
+        audit.move_head(
+            session, last_event_id=last_event_id, last_hash=last_hash, row_count=head.row_count + len(self.events)
         )
         writer.next_ids[AuditEvent] = next_id
         return len(self.events)

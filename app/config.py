@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # Derives CSRF tokens (and the audit chain's key unless AUDIT_KEY is set). The default is public: it is
     # accepted only in development mode on SQLite (see `_refuse_public_key`).
     secret_key: str = DEV_SECRET_KEY
+    # The audit chain's own key. Without it the chain is keyed from SECRET_KEY; set AUDIT_KEY to the current
+    # SECRET_KEY once, and SECRET_KEY can be rotated (sessions, CSRF) without breaking `portfolio audit verify`.
+    # Keep it with the backups: without it, a restored chain cannot be verified.
+    audit_key: str | None = None
     # Local development (`make run`, the tests) only. The database being SQLite is no such sign: SQLite is the
     # default, and whoever knows the public key could forge CSRF tokens and rewrite the audit chain.
     development: bool = False
@@ -102,10 +106,16 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def audit_secret(self) -> str:
+        """What the audit chain's key derives from: AUDIT_KEY, or SECRET_KEY when that is not set."""
+        return self.audit_key or self.secret_key
+
     @model_validator(mode="after")
     def _refuse_public_key(self) -> "Settings":
         # In the settings themselves, so that no entry point (server, worker, `audit verify`) can run with it.
-        if self.secret_key == DEV_SECRET_KEY and not (self.development and self.is_sqlite):
+        public = DEV_SECRET_KEY in (self.secret_key, self.audit_secret)
+        if public and not (self.development and self.is_sqlite):
             raise ValueError(
                 "Zet SECRET_KEY (bijv. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'). "
                 "De openbare ontwikkelsleutel mag alleen met DEVELOPMENT=true op een lokale SQLite-database "

@@ -41,6 +41,12 @@ class AppendOnly:
     """Marker for records that are never updated or deleted: a correction is a new row."""
 
 
+class Bound(AppendOnly):
+    """A decision record (sign-off, score, readiness decision, hours decision) whose content is bound into the
+    audit chain: the audit event that records it carries a hash of the stored row (`app.audit.binding`), so
+    `portfolio audit verify` names a row edited, deleted or inserted behind the application's back."""
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _refuse_append_only_changes(session: OrmSession, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):

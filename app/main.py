@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     app.state.settings = settings
     from app.audit import service as audit_chain
 
-    audit_chain.configure(settings.secret_key)  # the audit chain's HMAC key derives from SECRET_KEY
+    audit_chain.configure(settings.audit_secret)  # the chain's HMAC key: AUDIT_KEY, else SECRET_KEY
     app.state.frameworks = registry
     app.state.engine = make_engine(settings.database_url)
     app.state.storage = storage_from_settings(settings)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, text, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from app.framework.schema import Framework
 
@@ -154,8 +154,9 @@ def signoff_post(conn: Connection, ctx: FloorContext) -> None:
     """POST /aftekenen/{id}: ownership, not sealed, the sign-off, the slot, an audit event on the hash chain and
     the student's e-mail in the outbox, in one transaction (committed). Each repetition takes the next of
     `ctx.submissions`."""
+    from app.audit import binding
     from app.audit.models import AuditChainHead, AuditEvent
-    from app.audit.service import HEAD_ID, canonical_hash
+    from app.audit.service import HEAD_ID, canonical_hash, head_mac
     from app.db import utcnow
     from app.evidence.models import Slot
     from app.notifications.models import OutboxMessage
@@ -176,8 +177,9 @@ def signoff_post(conn: Connection, ctx: FloorContext) -> None:
         text("SELECT kind, decision_id FROM readiness_event WHERE student_id = :s ORDER BY id"), {"s": student_id}
     ).all()
     now = utcnow()
-    conn.execute(
-        insert(SignOff.__table__),  # type: ignore[attr-defined]
+    sign_off = SignOff.__table__  # type: ignore[attr-defined]
+    inserted = conn.execute(
+        insert(sign_off).returning(sign_off.c.id),
         {
             "submission_id": submission_id,
             "student_id": student_id,
@@ -190,7 +192,8 @@ def signoff_post(conn: Connection, ctx: FloorContext) -> None:
             "decided_by_email": email,
             "decided_by_function": function,
         },
-    )
+    ).scalar_one()
+    stored = conn.execute(select(sign_off).where(sign_off.c.id == inserted)).one()
     slot = Slot.__table__  # type: ignore[attr-defined]
     moved = conn.execute(
         update(slot)
@@ -201,15 +204,17 @@ def signoff_post(conn: Connection, ctx: FloorContext) -> None:
         raise RuntimeError(f"floor: submission {submission_id} was not open")
     head = AuditChainHead.__table__  # type: ignore[attr-defined]
     lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    last_id, last_hash = conn.execute(
-        text(f"SELECT last_event_id, last_hash FROM audit_chain_head WHERE id = :h{lock}"), {"h": HEAD_ID}
+    last_id, last_hash, row_count = conn.execute(
+        text(f"SELECT last_event_id, last_hash, row_count FROM audit_chain_head WHERE id = :h{lock}"), {"h": HEAD_ID}
     ).one()
     if conn.dialect.name == "postgresql":  # as audit.record allocates it: the sequence, or the next free id
         event_id = int(conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))")).scalar_one())
     else:
         highest = conn.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
         event_id = max(highest or 0, last_id or 0) + 1
-    data = json.loads(json.dumps({"eindterm": code, "student_id": student_id, "via_link": False}))
+    # As audit.record(bind=[sign_off]): the stored row's hash rides in the event.
+    bound = [[sign_off.name, inserted, binding.row_hash(sign_off, stored)]]
+    data = json.loads(json.dumps({"eindterm": code, "student_id": student_id, "via_link": False, binding.KEY: bound}))
     event = {
         "id": event_id,
         "at": now,
@@ -221,7 +226,12 @@ def signoff_post(conn: Connection, ctx: FloorContext) -> None:
     }
     event_hash = canonical_hash(prev_hash=last_hash, event_id=event_id, **{k: v for k, v in event.items() if k != "id"})
     conn.execute(insert(AuditEvent.__table__), {**event, "prev_hash": last_hash, "hash": event_hash})  # type: ignore[attr-defined]
-    conn.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=event_id, last_hash=event_hash))
+    mac = head_mac(last_event_id=event_id, last_hash=event_hash, row_count=row_count + 1)
+    conn.execute(
+        update(head)
+        .where(head.c.id == HEAD_ID)
+        .values(last_event_id=event_id, last_hash=event_hash, row_count=row_count + 1, mac=mac)
+    )
     conn.execute(
         insert(OutboxMessage.__table__),  # type: ignore[attr-defined]
         {

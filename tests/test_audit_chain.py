@@ -66,7 +66,7 @@ def test_world_and_new_events_form_one_valid_chain(db: Session, world: World) ->
     report = verify_chain(db)
     assert report.ok, report.problem
     assert report.checked == before + len(ids)
-    assert report.first_bad_id is None and report.problem is None and report.legacy == 0
+    assert report.first_bad_id is None and report.problem is None
 
     rows = _rows(db)
     assert rows[0][1] == ""
@@ -298,10 +298,10 @@ def test_replaced_last_row_is_detected(db: Session, world: World) -> None:
     assert report.problem is not None and report.problem.startswith(TAIL_PROBLEM)
 
 
-# --- rows from before the chain -------------------------------------------------------------------
+# --- rows without a hash ---------------------------------------------------------------------------
 
 
-def _insert_legacy(db: Session, action: str) -> None:
+def _insert_unhashed(db: Session, action: str) -> None:
     db.execute(
         text(
             "INSERT INTO audit_event (at, actor_id, action, object_type, object_id, data, prev_hash, hash) "
@@ -311,27 +311,20 @@ def _insert_legacy(db: Session, action: str) -> None:
     )
 
 
-def test_unchained_rows_at_the_start_are_skipped_as_legacy(db: Session) -> None:
+def test_unhashed_rows_are_refused_even_at_the_start(db: Session) -> None:
+    """There is no legacy data left after the migrations: an unhashed row is a blanked or inserted one."""
     for i in range(3):
-        _insert_legacy(db, f"legacy.{i}")
+        _insert_unhashed(db, f"unhashed.{i}")
     db.commit()
-    assert verify_chain(db).ok  # only legacy rows, no head yet
-
-    for i in range(4):
-        audit.record(db, actor_id=None, action="test.new", object_type="thing", object_id=i)
-    db.commit()
-
+    first = _all_ids(db)[0]
     report = verify_chain(db)
-    assert report.ok, report.problem
-    assert (report.checked, report.legacy) == (4, 3)
-    assert report.summary() == (
-        "Auditketen in orde: 4 rijen gecontroleerd. 3 oudere rijen van vóór de keten zijn overgeslagen."
-    )
+    assert not report.ok and report.first_bad_id == first
+    assert report.problem == f"Rij {first}: de rij heeft geen hash (de hash is gewist of de rij is ingevoegd)."
 
 
 def test_an_unchained_row_after_chained_ones_is_tampering(db: Session, world: World) -> None:
     _record_some(db, world, 2)
-    _insert_legacy(db, "sneaked.in")
+    _insert_unhashed(db, "sneaked.in")
     db.commit()
     sneaked = _all_ids(db)[-1]
 
@@ -344,7 +337,56 @@ def test_blanking_hashes_at_the_start_does_not_hide_rows(db: Session, world: Wor
     _tamper(db, "UPDATE audit_event SET hash='', prev_hash='' WHERE id <= :id", id=ids[1])
 
     report = verify_chain(db)
-    assert not report.ok and report.first_bad_id == ids[2]
+    assert not report.ok and report.first_bad_id == ids[0]
+
+
+def test_blanking_every_hash_is_detected(db: Session, world: World) -> None:
+    _record_some(db, world)
+    _tamper(db, "UPDATE audit_event SET hash='', prev_hash=''")
+    _tamper(db, "UPDATE audit_chain_head SET last_event_id=NULL, last_hash='', row_count=0, mac=''")
+
+    report = verify_chain(db)
+    assert not report.ok and report.first_bad_id == _all_ids(db)[0]
+
+
+# --- the keyed head -------------------------------------------------------------------------------
+
+
+def test_cutting_the_newest_rows_and_rewriting_the_head_is_detected(db: Session, world: World) -> None:
+    """Delete the newest rows, point the head at an earlier row with that row's hash and a matching count:
+    without the key the head's HMAC cannot be made."""
+    ids = _record_some(db, world)
+    keep = ids[-3]
+    kept_hash = db.execute(text("SELECT hash FROM audit_event WHERE id = :id"), {"id": keep}).scalar_one()
+    _tamper(db, "DELETE FROM audit_event WHERE id > :id", id=keep)
+    remaining = len(_all_ids(db))
+    _tamper(
+        db,
+        "UPDATE audit_chain_head SET last_event_id=:id, last_hash=:h, row_count=:n",
+        id=keep,
+        h=kept_hash,
+        n=remaining,
+    )
+
+    report = verify_chain(db)
+    assert not report.ok and report.first_bad_id == keep
+    assert report.problem is not None and "HMAC van de kop klopt niet" in report.problem
+
+
+def test_a_lowered_row_count_is_detected(db: Session, world: World) -> None:
+    _record_some(db, world)
+    _tamper(db, "UPDATE audit_chain_head SET row_count = row_count - 1")
+    report = verify_chain(db)
+    assert not report.ok and report.problem is not None and "HMAC van de kop" in report.problem
+
+
+def test_verify_reports_the_row_count_the_head_expects(db: Session, world: World) -> None:
+    ids = _record_some(db, world)
+    report = verify_chain(db)
+    assert report.ok and report.expected == len(_all_ids(db)) == report.checked
+    head = db.execute(sa_select(AuditChainHead.__table__)).one()  # type: ignore[attr-defined]
+    assert (head.last_event_id, head.row_count) == (ids[-1], len(_all_ids(db)))
+    assert head.mac == audit.head_mac(last_event_id=ids[-1], last_hash=head.last_hash, row_count=head.row_count)
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -353,6 +395,7 @@ def test_blanking_hashes_at_the_start_does_not_hide_rows(db: Session, world: Wor
 @pytest.fixture
 def settings_from_env(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret")  # the key the chain is written with (a real one on PostgreSQL)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -361,7 +404,10 @@ def settings_from_env(database_url: str, monkeypatch: pytest.MonkeyPatch):  # ty
 def test_verify_command(db: Session, world: World, settings_from_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     count = len(_all_ids(db))
     assert verify_command() == 0
-    assert capsys.readouterr().out.strip() == f"Auditketen in orde: {count} rijen gecontroleerd."
+    assert capsys.readouterr().out.strip() == (
+        f"Auditketen in orde: {count} rijen gecontroleerd (de kop van de keten noemt er {count}); "
+        "0 vastgelegde beslissingen komen overeen met hun auditregels."
+    )
 
     target = _all_ids(db)[3]
     _tamper(db, "UPDATE audit_event SET action='x' WHERE id=:id", id=target)
@@ -555,5 +601,34 @@ def test_the_migration_keys_an_existing_chain_and_keeps_tampering_visible(
         finally:
             audit.configure("test-secret")
             engine.dispose()
-    assert results[False].ok and (results[False].checked, results[False].legacy) == (5, 1), results[False]
+    # The row from before the chain was chained by the later migration: all six rows verify.
+    assert results[False].ok and results[False].checked == 6, results[False]
     assert not results[True].ok and results[True].first_bad_id == 4, results[True]
+
+
+def test_secret_key_can_be_rotated_once_audit_key_holds_the_old_one(db: Session, world: World) -> None:
+    """A chain written under SECRET_KEY keeps verifying with AUDIT_KEY set to that key and a new SECRET_KEY."""
+    from app.config import Settings
+
+    old = Settings(secret_key="test-secret", database_url="sqlite://")  # the key the world's events were written with
+    audit.configure(old.audit_secret)
+    try:
+        _record_some(db, world)
+        assert verify_chain(db).ok
+        rotated = Settings(secret_key="a-brand-new-secret", audit_key="test-secret", database_url="sqlite://")
+        audit.configure(rotated.audit_secret)
+        assert verify_chain(db).ok
+        audit.configure(Settings(secret_key="a-brand-new-secret", database_url="sqlite://").audit_secret)
+        assert not verify_chain(db).ok, "without AUDIT_KEY the new SECRET_KEY is the chain's key"
+    finally:
+        audit.configure("test-secret")
+
+
+def test_the_public_key_is_refused_as_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from app.config import DEV_SECRET_KEY, Settings
+
+    monkeypatch.setenv("DEVELOPMENT", "false")
+    with pytest.raises(ValidationError, match="ontwikkelsleutel"):
+        Settings(secret_key="a-real-secret-key", audit_key=DEV_SECRET_KEY, database_url="postgresql://x/y")

@@ -6,10 +6,10 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import Bound, utcnow
 
 
-class Assessment(SQLModel, AppendOnly, table=True):
+class Assessment(SQLModel, Bound, table=True):
     """A score with feedback. A re-score is a new row; the latest counts, the history keeps both."""
 
     __tablename__ = "assessment"
@@ -27,7 +27,7 @@ class Assessment(SQLModel, AppendOnly, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))
 
 
-class SubstituteApproval(SQLModel, AppendOnly, table=True):
+class SubstituteApproval(SQLModel, Bound, table=True):
     """The coordinator's approval of a substitute assignment for 'niet mogelijk op deze werkplek'."""
 
     __tablename__ = "substitute_approval"

@@ -124,6 +124,7 @@ def score(
         object_type="slot",
         object_id=code,
         data={"student_id": student_id, "score": score, "assessment_id": assessment.id},
+        bind=[assessment],
     )
     if settings is not None:
         notifications.queue_mail(
@@ -168,6 +169,7 @@ def approve_substitute(
         object_type="slot",
         object_id=code,
         data={"student_id": student_id},
+        bind=[approval],
     )
     session.flush()
     return approval

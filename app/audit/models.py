@@ -34,3 +34,7 @@ class AuditChainHead(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     last_event_id: int | None = None
     last_hash: str = Field(default="", max_length=64)
+    # How many events the chain holds up to last_event_id, and an HMAC over (last id, last hash, count) with the
+    # chain key: a head rewritten to an earlier row does not verify.
+    row_count: int = 0
+    mac: str = Field(default="", max_length=64)

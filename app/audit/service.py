@@ -10,22 +10,30 @@ Every event commits to the previous event's hash, so editing, deleting or reorde
 * `at` is set explicitly, and the hash is computed over all fields (id included) *before* the INSERT;
 * the head is moved to the new event. The lock is held until the caller's transaction ends.
 
-The hash is an HMAC keyed with a key derived from SECRET_KEY ("audit-v2"): someone with write access to the
-database but not to the key cannot rewrite the chain end to end. Chains written before the key (plain SHA-256,
+The hash is an HMAC keyed with a key derived from AUDIT_KEY (or SECRET_KEY when that is not set; "audit-v2"):
+someone with write access to the database but not to the key cannot rewrite the chain end to end. The head is
+keyed too: it carries the number of chained rows and an HMAC over (last id, last hash, row count), so cutting off
+the newest rows and pointing the head at an earlier row shows. An event that records a decision binds the
+decision's stored row into the chain (`app.audit.binding`). Chains written before the key (plain SHA-256,
 "audit-v1") were re-hashed with the key by the migration `b9a1c0de0004` after checking them.
 """
 
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+from app.audit import binding
+from app.audit.canonical import canonical_at, canonical_json
 from app.audit.models import AuditChainHead, AuditEvent
-from app.db import as_utc, utcnow
+from app.db import utcnow
+
+__all__ = ["canonical_at", "canonical_json", "record"]
 
 HEAD_ID = 1
 # Bumped if the canonical form ever changes; part of what is hashed so old and new rows cannot be confused.
@@ -36,12 +44,12 @@ _chain_key: bytes | None = None
 
 
 def chain_key_for(secret_key: str) -> bytes:
-    """The chain's key, derived from SECRET_KEY (a separate key per purpose: not the CSRF key itself)."""
+    """The chain's key, derived from AUDIT_KEY or SECRET_KEY (a key per purpose: never the CSRF key itself)."""
     return hmac.new(secret_key.encode("utf-8"), KEY_CONTEXT, hashlib.sha256).digest()
 
 
 def configure(secret_key: str) -> None:
-    """Set the chain key for this process (the app factory does, from its settings)."""
+    """Set the chain key for this process (the app factory does, from AUDIT_KEY or SECRET_KEY)."""
     global _chain_key
     _chain_key = chain_key_for(secret_key)
 
@@ -51,19 +59,9 @@ def chain_key() -> bytes:
     if _chain_key is None:
         from app.config import get_settings
 
-        configure(get_settings().secret_key)
+        configure(get_settings().audit_secret)
     assert _chain_key is not None
     return _chain_key
-
-
-def canonical_at(at: datetime) -> str:
-    """`at` as UTC ISO-8601 with microseconds: identical before and after a round trip through SQLite
-    (naive text) or PostgreSQL (timestamptz in the session's time zone)."""
-    return as_utc(at).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_bytes(
@@ -126,21 +124,51 @@ def event_hash(event: AuditEvent) -> str:
     )
 
 
-def _lock_head(session: Session) -> tuple[int | None, str]:
-    """Create the head row if needed (race-safe) and lock it; returns (last_event_id, last_hash)."""
+class Head(NamedTuple):
+    last_event_id: int | None
+    last_hash: str
+    row_count: int
+    mac: str
+
+
+HEAD_VERSION = "audit-head-v1"
+
+
+def head_mac(*, last_event_id: int | None, last_hash: str, row_count: int) -> str:
+    """The head's HMAC: a head copied from an earlier row, or with a lowered count, does not carry it."""
+    message = canonical_json([HEAD_VERSION, last_event_id, last_hash, row_count]).encode("utf-8")
+    return hmac.new(chain_key(), message, hashlib.sha256).hexdigest()
+
+
+def _lock_head(session: Session) -> Head:
+    """Create the head row if needed (race-safe) and lock it."""
     dialect = session.get_bind().dialect.name
     table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    empty = {"id": HEAD_ID, "last_event_id": None, "last_hash": "", "row_count": 0, "mac": ""}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(table).values(id=HEAD_ID, last_event_id=None, last_hash="").on_conflict_do_nothing())
+        session.execute(pg_insert(table).values(**empty).on_conflict_do_nothing())
     else:
         # On SQLite this write statement also takes the write lock, so the rest runs serialized.
-        session.execute(insert(table).prefix_with("OR IGNORE").values(id=HEAD_ID, last_event_id=None, last_hash=""))
+        session.execute(insert(table).prefix_with("OR IGNORE").values(**empty))
     row = session.execute(
-        select(table.c.last_event_id, table.c.last_hash).where(table.c.id == HEAD_ID).with_for_update()
+        select(table.c.last_event_id, table.c.last_hash, table.c.row_count, table.c.mac)
+        .where(table.c.id == HEAD_ID)
+        .with_for_update()
     ).one()
-    return row.last_event_id, row.last_hash
+    return Head(row.last_event_id, row.last_hash, row.row_count or 0, row.mac or "")
+
+
+def move_head(session: Session, *, last_event_id: int, last_hash: str, row_count: int) -> None:
+    """Point the (locked) head at the newest event, with the new row count and the head's HMAC."""
+    table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    mac = head_mac(last_event_id=last_event_id, last_hash=last_hash, row_count=row_count)
+    session.execute(
+        update(table)
+        .where(table.c.id == HEAD_ID)
+        .values(last_event_id=last_event_id, last_hash=last_hash, row_count=row_count, mac=mac)
+    )
 
 
 def _next_event_id(session: Session, last_event_id: int | None) -> int:
@@ -161,12 +189,20 @@ def record(
     object_type: str,
     object_id: Any = None,
     data: dict[str, Any] | None = None,
+    bind: Sequence[SQLModel] = (),
 ) -> AuditEvent:
-    """Append an event to the chain. Only flushes: the caller's transaction commits (and releases the lock)."""
+    """Append an event to the chain. Only flushes: the caller's transaction commits (and releases the lock).
+
+    `bind`: the decision rows this event records (`app.db.Bound`); their stored content is hashed into the event.
+    """
+    data = dict(data or {})
+    if bind:
+        data[binding.KEY] = binding.bindings_of(session, bind)
     # What is hashed must equal what is read back: normalise data through JSON (int keys, tuples...).
-    stored_data: dict[str, Any] = json.loads(json.dumps(data or {}, ensure_ascii=False))
-    last_event_id, last_hash = _lock_head(session)
-    event_id = _next_event_id(session, last_event_id)
+    stored_data: dict[str, Any] = json.loads(json.dumps(data, ensure_ascii=False))
+    head = _lock_head(session)
+    last_hash = head.last_hash
+    event_id = _next_event_id(session, head.last_event_id)
     event = AuditEvent(
         id=event_id,
         at=utcnow(),
@@ -180,6 +216,5 @@ def record(
     event.hash = event_hash(event)
     session.add(event)
     session.flush()
-    head = AuditChainHead.__table__  # type: ignore[attr-defined]
-    session.execute(update(head).where(head.c.id == HEAD_ID).values(last_event_id=event_id, last_hash=event.hash))
+    move_head(session, last_event_id=event_id, last_hash=event.hash, row_count=head.row_count + 1)
     return event

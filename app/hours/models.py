@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import Bound, utcnow
 
 
 def format_hours(value: Decimal) -> str:
@@ -63,7 +63,7 @@ class PracticeHours(SQLModel, table=True):
         return format_hours(self.hours)
 
 
-class HoursDecision(SQLModel, AppendOnly, table=True):
+class HoursDecision(SQLModel, Bound, table=True):
     """One decision per entry: the unique constraint makes a double click or a second tab a 409."""
 
     __tablename__ = "hours_decision"

@@ -599,6 +599,7 @@ def approve_week(
             "entries": [e.id for e in entries],
             "via_link": decider.via_link_id is not None,
         },
+        bind=made,
     )
     return made
 
@@ -632,6 +633,7 @@ def return_entry(
         object_type="practice_hours",
         object_id=entry.id,
         data={"student_id": entry.student_id, "via_link": decider.via_link_id is not None},
+        bind=[decision],
     )
     if settings is not None:
         student = session.get(User, entry.student_id)

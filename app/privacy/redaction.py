@@ -9,18 +9,22 @@ only place that may change such rows, and only in the way listed here:
   decisions or anything the dossier's hash manifest or the audit chain depends on;
 * only to a fixed tombstone value chosen by the caller (blank text, a pseudonym), never to new content;
 * through a Core `UPDATE` (so the ORM guard stays strict for every other code path), with the caller writing
-  an audit row for what it did (retention and erasure do).
+  an audit row for what it did (retention and erasure do);
+* decision rows bound into the audit chain (`app.db.Bound`) are re-bound here, in an audit event of their own
+  carrying the new hashes, so `portfolio audit verify` accepts the blanked row and still names any other change.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlmodel import Session, SQLModel
 
 from app.accounts.models import LoginAttempt
 from app.assessment.models import Assessment, SubstituteApproval
-from app.db import AppendOnly
+from app.audit import binding
+from app.audit import service as audit
+from app.db import AppendOnly, Bound
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal
 from app.evidence.models import EvidenceLink, EvidenceVersion, Submission
 from app.hours.models import HoursDecision
@@ -76,10 +80,22 @@ def redact(
         raise ValueError(f"{model.__name__}: only {sorted(allowed)} may be redacted, not {sorted(values)}")
     session.flush()
     table = model.__table__  # type: ignore[attr-defined]
+    # The ids first: `where` may name a column that the update blanks.
+    ids: list[int] = (
+        list(session.execute(select(table.c.id).where(where)).scalars()) if issubclass(model, Bound) else []
+    )
     result = session.execute(update(table).where(where).values(**values).execution_options(synchronize_session=False))
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if changes is not None:
         changes.add(table.name, count)
+    if ids:
+        audit.record(
+            session,
+            actor_id=None,
+            action="audit.rows_rebound",
+            object_type=table.name,
+            data={"columns": sorted(values), binding.KEY: binding.bindings_for_ids(session, table, ids)},
+        )
     # Loaded copies would still show the old text; reading them again shows the tombstone.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, model):

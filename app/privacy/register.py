@@ -589,7 +589,7 @@ REGISTER: tuple[DataKind, ...] = (
 NOT_PERSONAL: dict[str, str] = {
     "programme": "Naam en instelling van een opleiding: geen personen",
     "cohort": "Naam, data en kaderversie van een cohort: geen personen",
-    "audit_chain_head": "Alleen het nummer en de hash van de nieuwste auditregel",
+    "audit_chain_head": "Alleen het nummer, de hash en het aantal auditregels, met een HMAC van de kop",
 }
 
 # Columns that the name rules flag, but that hold no personal data.

@@ -7,10 +7,10 @@ from sqlalchemy import JSON, Column, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import Bound, utcnow
 
 
-class ReadinessEvent(SQLModel, AppendOnly, table=True):
+class ReadinessEvent(SQLModel, Bound, table=True):
     """besluit (a coordinator), bevestiging (a second staff member), heropening (a coordinator, with a reason).
 
     The portfolio is sealed while the latest besluit is confirmed and not reopened since.

@@ -279,6 +279,7 @@ def _record(
         object_type="student",
         object_id=student.id,
         data={"framework": framework.key, "decision_id": decision_id},
+        bind=[event],
     )
     return event
 

@@ -7,7 +7,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import AppendOnly, Bound, utcnow
 
 
 class Decision(StrEnum):
@@ -16,7 +16,7 @@ class Decision(StrEnum):
     niet_mogelijk = "niet_mogelijk"
 
 
-class SignOff(SQLModel, AppendOnly, table=True):
+class SignOff(SQLModel, Bound, table=True):
     """One decision per submission: the unique constraint makes a double click or a second tab a 409."""
 
     __tablename__ = "sign_off"

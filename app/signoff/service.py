@@ -297,6 +297,7 @@ def decide(
             "student_id": submission.student_id,
             "via_link": decider.via_link_id is not None,
         },
+        bind=[sign_off],
     )
     if settings is not None:
         notifications.queue_mail(

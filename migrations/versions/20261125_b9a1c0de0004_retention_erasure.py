@@ -80,7 +80,7 @@ def _rehash_audit_chain(*, to_keyed: bool) -> None:
     from app.config import get_settings
 
     key = hmac.new(
-        get_settings().secret_key.encode("utf-8"), b"jobcoach-portfolio audit chain v2", hashlib.sha256
+        get_settings().audit_secret.encode("utf-8"), b"jobcoach-portfolio audit chain v2", hashlib.sha256
     ).digest()
 
     def old(prev: str, row: Any) -> str:

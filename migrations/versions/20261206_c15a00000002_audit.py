@@ -1,4 +1,4 @@
-"""audit: keyed chain head, decision rows bound into their audit events
+"""audit: a reserved slot, left empty (the keyed head and the decision binding landed in c15a00000005)
 
 Revision ID: c15a00000002
 Revises: c15a00000001
