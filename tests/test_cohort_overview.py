@@ -516,6 +516,11 @@ def test_an_onvoldoende_score_is_never_shown_like_a_pass(
     view = portfolio(db, student=world.student, registry=app.state.frameworks)
     assert view.done == 1  # the onvoldoende does not count
     login(client, world.student.email)
+    slots = [
+        s for g in client.get(f"/api/v1/students/{world.student.id}/portfolio").json()["groups"] for s in g["slots"]
+    ]
+    mine_api = next(s for s in slots if s["code"] == failed)
+    assert mine_api["shown_status"] == "onvoldoende" and mine_api["status_label"] == "beoordeeld: onvoldoende"
     mine = client.get("/portfolio").text
     assert '<span class="badge status-onvoldoende">beoordeeld: onvoldoende</span>' in mine
     slot = client.get(f"/studenten/{world.student.id}/eindtermen/{failed}").text
