@@ -1,6 +1,6 @@
 """A believable demo: one programme, one cohort of 14 students, their workplaces and school staff."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
@@ -46,6 +46,9 @@ STUDENTS = [
     ("Julia Vermeulen", "julia", "500113"),
     ("Sven Hoekstra", "sven", "500114"),
 ]
+
+
+SEALED_STUDENT = 8  # the index in STUDENTS of the student whose portfolio the demo seals
 
 
 def _email(login: str) -> str:
@@ -240,7 +243,9 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
     plan = {0: (6, 9), 1: (5, 3), 2: (4, 1), 3: (3, 0), 4: (2, 0), 5: (2, 1), 6: (1, 0), 7: (1, 0)}
     # Of those submitted: how many the praktijkbegeleider decided, and how many of those the beoordelaar scored.
     signed = {0: 4, 1: 2}
-    scored = {0: 2}
+    scored = {0: 2, 1: 1}
+    # The scores the beoordelaar gives, in order; the second student gets an onvoldoende, so that state shows.
+    scores = {0: ["goed", "voldoende"], 1: ["onvoldoende"]}
     for index, student in enumerate(students):
         items, submitted = plan.get(index, (0, 0))
         if not items:
@@ -287,12 +292,22 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
                 submissions=made,
                 signed=signed.get(index, 0),
                 scored=scored.get(index, 0),
+                scores=scores.get(index, []),
                 registry=registry,
             )
+    if len(students) > SEALED_STUDENT:
+        _seed_sealed(session, student=students[SEALED_STUDENT], registry=registry, storage=storage)
 
 
 def _seed_decisions(
-    session: Session, *, student: User, submissions: list[Any], signed: int, scored: int, registry: Any
+    session: Session,
+    *,
+    student: User,
+    submissions: list[Any],
+    signed: int,
+    scored: int,
+    scores: list[str],
+    registry: Any,
 ) -> None:
     from app.accounts import service as accounts_service
     from app.assessment import service as assessment
@@ -316,7 +331,7 @@ def _seed_decisions(
         signoff.decide(session, decider=decider, submission_id=submission.id or 0, decision=decision, comment=comment)
     assessor = accounts_service.actor_for(session, user_id=enrolment.assessor_id)
     signed_off = [s for number, s in enumerate(submissions[:signed]) if number != 1]
-    for submission, score in zip(signed_off[:scored], ["goed", "voldoende"], strict=False):
+    for submission, score in zip(signed_off[:scored], scores, strict=False):
         assessment.score(
             session,
             actor=assessor,
@@ -326,6 +341,61 @@ def _seed_decisions(
             score=score,
             feedback="Sterk onderbouwd met de praktijk.",
         )
+
+
+def _seed_sealed(session: Session, *, student: User, registry: Any, storage: "Storage") -> None:
+    """One student whose portfolio is complete and sealed: every eindterm signed off and scored voldoende, the
+    gereedheidsbesluit recorded by the coordinator and confirmed by the beoordelaar (four eyes)."""
+    from app.accounts import service as accounts_service
+    from app.assessment import service as assessment
+    from app.evidence import service as evidence
+    from app.readiness import service as readiness
+    from app.signoff import service as signoff
+
+    actor = accounts_service.actor_for(session, user_id=student.id or 0)
+    framework = registry.get("bvjn-eindtermen", "2012")
+    codes = [e.code for e in framework.eindtermen]
+    data = evidence.EvidenceInput(
+        title="Eindverslag praktijkperiode",
+        activity_date=(date.today() - timedelta(days=30)).isoformat(),
+        kind="verslag",
+        reflection="Het eindverslag laat per eindterm zien wat ik in de praktijk heb gedaan.",
+        privacy_confirmed=True,
+        eindtermen={code: f"Het verslag toont {code} aan met een casus uit de praktijk." for code in codes},
+    )
+    evidence.save_evidence(session, actor=actor, registry=registry, storage=storage, data=data)
+    made = evidence.submit_slots(session, actor=actor, registry=registry, codes=codes, message="Mijn eindverslag.")
+    enrolment = session.exec(select(Enrolment).where(Enrolment.student_id == student.id)).one()
+    supervisor = session.get(User, enrolment.supervisor_id or 0)
+    assert supervisor is not None
+    decider = signoff.Decider(
+        user_id=supervisor.id or 0, name=supervisor.name, email=supervisor.email, function=supervisor.function
+    )
+    assessor = accounts_service.actor_for(session, user_id=enrolment.assessor_id or 0)
+    for submission in made:
+        signoff.decide(session, decider=decider, submission_id=submission.id or 0, decision="afgetekend")
+        assessment.score(
+            session,
+            actor=assessor,
+            registry=registry,
+            student_id=student.id or 0,
+            code=submission.eindterm_code,
+            score="voldoende",
+            feedback="Voldoende aangetoond in de praktijk.",
+        )
+    coordinator = session.exec(select(User).where(User.email == _email(COORDINATOR[1]))).one()
+    readiness.record_decision(
+        session,
+        actor=accounts_service.actor_for(session, user_id=coordinator.id or 0),
+        student=student,
+        registry=registry,
+    )
+    readiness.confirm_decision(
+        session,
+        actor=assessor,
+        student=student,
+        registry=registry,
+    )
 
 
 def _seed_hours(session: Session) -> None:

@@ -25,6 +25,7 @@ from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
 from app.db import DB, as_utc
 from app.errors import Forbidden, NotAuthenticated, NotFound
+from app.evidence.status import STATUS_LABELS, shown_status
 from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
 from app.storage.spool import human_size
 
@@ -87,6 +88,8 @@ def _format_month(value: date | str | None) -> str:
 
 
 templates.env.filters["datum"] = _format_date
+templates.env.globals["status_labels"] = STATUS_LABELS  # one place: app.evidence.status
+templates.env.globals["shown_status"] = shown_status
 templates.env.filters["maand"] = _format_month
 templates.env.filters["grootte"] = human_size
 # `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.

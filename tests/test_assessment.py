@@ -268,3 +268,21 @@ def test_assessor_list_and_scoring_through_the_page(app: FastAPI, db: Session, w
     assert ok.status_code == 303
     assert "JF-h" not in client.get("/te-beoordelen").text
     assert student_actor(world).id == world.student.id
+
+
+def test_to_assess_leaves_out_own_signoffs_and_says_so(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """#16 item 11: a beoordelaar cannot score what they signed off, so their list does not offer it."""
+    (submission,) = submit(app, db, world, ["JF-h"])
+    accounts.add_role(db, user_id=world.supervisor.id or 0, role=Role.beoordelaar)
+    enrolment = db.exec(select(Enrolment).where(Enrolment.student_id == world.student.id)).one()
+    enrolment.assessor_id = world.supervisor.id
+    db.add(enrolment)
+    db.commit()
+    decide(world, db, submission.id or 0)
+    login(client, world.supervisor.email)
+    page = client.get("/te-beoordelen").text
+    assert "JF-h" not in page
+    assert "1 afgetekende eindterm staat hier niet: u hebt hem zelf afgetekend" in page
+    assert assessment.to_assess(db, assessor_id=world.supervisor.id or 0) == []

@@ -471,3 +471,57 @@ def test_the_heatmaps_voldaan_row_counts_the_readiness_rule(
     row = page.split('<tr class="counts">')[1].split("</tr>")[0]
     shown = [int(n) for n in row.split('<td class="num">')[1:] for n in [n.split("<")[0]]]
     assert shown == expected and sum(expected) > 0
+
+
+def test_an_onvoldoende_score_is_never_shown_like_a_pass(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """#16 item 7: a score below the framework's minimum has its own symbol, colour and label everywhere, and
+    does not count as voldaan."""
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    failed, passed = framework.eindtermen[0].code, framework.eindtermen[1].code
+    for code, score in ((failed, "onvoldoende"), (passed, "voldoende")):
+        db.add(
+            Slot(
+                student_id=world.student.id,
+                framework_id="bvjn-eindtermen",
+                framework_version="2012",
+                eindterm_code=code,
+                status="beoordeeld",
+                evidence_count=1,
+                score=score,
+            )
+        )
+    db.commit()
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/overzicht").text
+    assert f'class="cell status-onvoldoende" title="{failed}: beoordeeld: onvoldoende">O</td>' in page
+    assert f'class="cell status-beoordeeld" title="{passed}: beoordeeld">B</td>' in page
+    assert '<span class="cell status-onvoldoende" aria-hidden="true">O</span> beoordeeld: onvoldoende' in page
+    text = client.get(f"/cohorten/{world.cohort.id}/overzicht.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header, row = rows[0], next(r for r in rows[1:] if r[0] == world.student.name)
+    assert row[header.index(failed)] == "beoordeeld: onvoldoende" and row[header.index(passed)] == "beoordeeld"
+    sheet = load_workbook(io.BytesIO(client.get(f"/cohorten/{world.cohort.id}/overzicht.xlsx").content))["Overzicht"]
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    xrow = next(r for r in values[1:] if r[0] == world.student.name)
+    assert xrow[values[0].index(failed)] == "beoordeeld: onvoldoende"
+    api = client.get(f"/api/v1/cohorts/{world.cohort.id}/progress").json()
+    item = next(i for i in api["items"] if i["statuses"][failed] != "leeg")
+    assert item["statuses"][failed] == "onvoldoende" and item["statuses"][passed] == "beoordeeld"
+    assert item["status_labels"][failed] == "beoordeeld: onvoldoende"
+
+    from app.dashboard.service import portfolio
+
+    view = portfolio(db, student=world.student, registry=app.state.frameworks)
+    assert view.done == 1  # the onvoldoende does not count
+    login(client, world.student.email)
+    slots = [
+        s for g in client.get(f"/api/v1/students/{world.student.id}/portfolio").json()["groups"] for s in g["slots"]
+    ]
+    mine_api = next(s for s in slots if s["code"] == failed)
+    assert mine_api["shown_status"] == "onvoldoende" and mine_api["status_label"] == "beoordeeld: onvoldoende"
+    mine = client.get("/portfolio").text
+    assert '<span class="badge status-onvoldoende">beoordeeld: onvoldoende</span>' in mine
+    slot = client.get(f"/studenten/{world.student.id}/eindtermen/{failed}").text
+    assert '<span class="badge status-onvoldoende">beoordeeld: onvoldoende</span>' in slot

@@ -481,3 +481,17 @@ def test_the_demo_leaves_statistics_for_the_query_planner(runner: CliRunner, cli
     assert "slot" not in _analysed_tables(cli_engine)  # nothing to analyse in an empty slot table
     run(runner, "demo")
     assert {"slot", "enrolment", "submission", "user_account"} <= _analysed_tables(cli_engine)
+
+
+def test_the_demo_shows_an_onvoldoende_and_a_sealed_portfolio(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """#16: `make run` shows each state — a score below the minimum for one student, a sealed portfolio for another."""
+    from app.evidence.models import Slot
+    from app.readiness import seal
+
+    assert demo.seed_if_empty(db, storage=app.state.storage) is True
+    db.commit()
+    failed = db.exec(select(Slot).where(Slot.status == "beoordeeld", Slot.score == "onvoldoende")).all()
+    assert failed
+    students = db.exec(select(User).where(col(User.student_number).is_not(None))).all()
+    sealed = [s for s in students if seal.is_sealed(db, student_id=s.id or 0)]
+    assert len(sealed) == 1 and sealed[0].id not in {slot.student_id for slot in failed}

@@ -334,3 +334,29 @@ def test_a_demo_students_dossier_renders_with_matching_hashes(app: FastAPI, db: 
 
     pdf = b"".join(app.state.storage.open_chunks(built.pdf_key or ""))
     assert "Lotte de Vries" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_sealed_portfolio_looks_sealed(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    """#16 item 9: a banner with the decision's date and who decided, and no add/edit/submit controls."""
+    from app.web import _format_date
+
+    complete_portfolio(app, db, world)
+    login(client, world.student.email)
+    before = client.get("/portfolio").text
+    assert 'href="/bewijs/nieuw"' in before and "Verzegeld" not in before
+    seal_it(app, db, world)
+    info = seal.seal_info(db, student_id=world.student.id or 0)
+    assert info is not None and info.decided_by == world.coordinator.name
+    banner = f"gereedheidsbesluit van {_format_date(info.decided_at)} door {world.coordinator.name}"
+    code = app.state.frameworks.get("bvjn-eindtermen", "2012").eindtermen[0].code
+    for path in ("/portfolio", f"/studenten/{world.student.id}/eindtermen/{code}"):
+        page = client.get(path).text
+        assert "Verzegeld" in page and banner in page, path
+        assert "/bewijs/nieuw" not in page and 'name="eindterm"' not in page, path
+        assert 'class="submit-bar"' not in page and "Indienen ter aftekening" not in page, path
+    login(client, world.coordinator.email)
+    staff = client.get(f"/studenten/{world.student.id}").text
+    assert banner in staff
+    login(client, world.assessor.email)
+    slot = client.get(f"/studenten/{world.student.id}/eindtermen/{code}").text
+    assert banner in slot and "Beoordeling vastleggen" not in slot

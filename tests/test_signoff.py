@@ -355,3 +355,41 @@ def test_coordinator_sees_niet_mogelijk_on_the_cohort_page(
     login(client, world.coordinator.email)
     page = client.get(f"/cohorten/{world.cohort.id}").text
     assert "Niet mogelijk op de werkplek" in page and "CJ-k" in page and "werkt niemand mee" in page
+
+
+def test_portfolio_offers_submit_only_where_it_can_and_says_why_not(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """#16 item 10: checkboxes only on slots that can be submitted now; the others say why, in place."""
+    submit(app, db, world, ["IA-a"])
+    (returned,) = submit(app, db, world, ["IA-b"])
+    decider = signoff.Decider(user_id=world.supervisor.id or 0, name="Sandra Mulder", email=world.supervisor.email)
+    signoff.decide(db, decider=decider, submission_id=returned.id or 0, decision="terug", comment="Meer diepgang.")
+    actor = student_actor(world)
+    for title, links in (("Zonder", {"IA-c": ""}), ("Met", {"IA-d": "Onderbouwing bij IA-d"})):
+        data = evidence.EvidenceInput(
+            title=title,
+            activity_date="2026-03-01",
+            kind="verslag",
+            privacy_confirmed=True,
+            reflection="STARR: ...",
+            eindtermen=links,
+        )
+        evidence.save_evidence(db, actor=actor, registry=app.state.frameworks, storage=app.state.storage, data=data)
+    db.commit()
+    login(client, world.student.email)
+    page = client.get("/portfolio").text
+
+    def item(code: str) -> str:
+        return (
+            page.split(f'href="/studenten/{world.student.id}/eindtermen/{code}"')[0].rsplit('<li class="slot">', 1)[1]
+            + page.split(f'href="/studenten/{world.student.id}/eindtermen/{code}"')[1].split("</li>")[0]
+        )
+
+    assert 'name="eindterm" value="IA-d"' in item("IA-d")
+    for code, why in (
+        ("IA-a", "Wacht op aftekening"),
+        ("IA-b", "Teruggegeven: pas eerst het bewijs aan"),
+        ("IA-c", "Nog geen onderbouwing"),
+    ):
+        assert f'value="{code}"' not in item(code) and why in item(code), code

@@ -28,7 +28,8 @@ router = APIRouter()
 
 @router.get("/te-beoordelen")
 def to_assess(request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.assess))) -> Response:
-    return render(request, "assessment/to_assess.html", {"items": service.to_assess(db, assessor_id=actor.id)})
+    items, left_out = service.queue(db, assessor_id=actor.id)
+    return render(request, "assessment/to_assess.html", {"items": items, "left_out": left_out})
 
 
 @router.post("/studenten/{student_id}/eindtermen/{code}/beoordeling")

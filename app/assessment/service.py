@@ -35,6 +35,12 @@ class ToAssess:
 
 def to_assess(session: Session, *, assessor_id: int) -> list[ToAssess]:
     """Signed-off slots of the beoordelaar's own students, longest signed off first."""
+    return queue(session, assessor_id=assessor_id)[0]
+
+
+def queue(session: Session, *, assessor_id: int) -> tuple[list[ToAssess], int]:
+    """`to_assess`, and how many signed-off slots are left out because this beoordelaar signed them off
+    themselves (separation of duties: they cannot score those, see `score`)."""
     rows = session.exec(
         select(Slot, User, SignOff)
         .join(User, col(User.id) == Slot.student_id)
@@ -43,7 +49,7 @@ def to_assess(session: Session, *, assessor_id: int) -> list[ToAssess]:
         .where(Enrolment.assessor_id == assessor_id, Slot.status == SlotStatus.afgetekend.value)
         .order_by(col(SignOff.decided_at), col(Slot.id))
     ).all()
-    return [
+    items = [
         ToAssess(
             slot=slot,
             student=student,
@@ -51,7 +57,9 @@ def to_assess(session: Session, *, assessor_id: int) -> list[ToAssess]:
             signed_off_by=s.decided_by_name if s else None,
         )
         for slot, student, s in rows
+        if s is None or s.decided_by_id != assessor_id
     ]
+    return items, len(rows) - len(items)
 
 
 def _assessed_student(session: Session, *, actor: Actor, student_id: int) -> User:

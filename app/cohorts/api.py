@@ -14,6 +14,7 @@ from app.cohorts.routes import cohort_in_scope, cohort_view, overview_filters
 from app.db import DB
 from app.errors import ERROR_RESPONSES
 from app.evidence.models import SlotStatus
+from app.evidence.status import STATUS_LABELS
 from app.web import require
 
 router = APIRouter(tags=["cohorten"], responses=ERROR_RESPONSES)
@@ -103,7 +104,14 @@ def cohort_progress(
                 "met": r.met,
                 "total": len(view.framework.eindtermen),
                 "groups": [{"code": code, "met": met, "total": total} for code, met, total in r.groups],
-                **({} if view.filters.groups_only else {"statuses": r.statuses}),
+                **(
+                    {}
+                    if view.filters.groups_only
+                    else {
+                        "statuses": r.statuses,  # codes; "onvoldoende": beoordeeld below the minimum score
+                        "status_labels": {code: STATUS_LABELS.get(s, s) for code, s in r.statuses.items()},
+                    }
+                ),
             }
             for r in view.rows
         ],

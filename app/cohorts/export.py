@@ -14,17 +14,9 @@ from pathlib import Path
 import xlsxwriter
 
 from app.cohorts.overview import Overview
+from app.evidence.status import STATUS_LABELS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-STATUS_LABELS = {
-    "leeg": "leeg",
-    "concept": "concept",
-    "ter_aftekening": "ter aftekening",
-    "terug": "terug voor aanpassing",
-    "afgetekend": "afgetekend",
-    "beoordeeld": "beoordeeld",
-    "niet_mogelijk": "niet mogelijk op deze werkplek",
-}
 
 
 def neutralise(value: object) -> str:

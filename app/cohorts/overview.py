@@ -23,6 +23,7 @@ from app.accounts.models import User
 from app.assessment.models import SubstituteApproval
 from app.cohorts.models import Cohort, Enrolment
 from app.evidence.models import Slot, SlotStatus, Submission
+from app.evidence.status import ONVOLDOENDE
 from app.framework.schema import Framework
 
 PAGE_SIZE = 100
@@ -286,7 +287,13 @@ def _build(framework: Framework, shape: _Shape) -> _Statements:
         column_counts = None
     else:
         # One row per student: "code:status:met,code:status:met,…" (2,000 rows for a whole cohort, not 112,000).
-        cell = col(Slot.eindterm_code) + ":" + col(Slot.status) + ":" + case((met_condition(framework), "1"), else_="0")
+        # A beoordeeld slot with a score below the minimum is shown as onvoldoende: never like a pass.
+        failing = [code for code in framework.scale_codes if not framework.meets_minimum_score(code)]
+        shown = case(
+            (and_(col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(failing)), ONVOLDOENDE),
+            else_=col(Slot.status),
+        )
+        cell = col(Slot.eindterm_code) + ":" + shown + ":" + case((met_condition(framework), "1"), else_="0")
         slots = (
             sa_select(col(Slot.student_id), func.aggregate_strings(cell, ","))
             .where(students, *_in_framework_version())

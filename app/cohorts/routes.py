@@ -24,6 +24,7 @@ from app.db import DB, RowId
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import SlotStatus
+from app.evidence.status import STATUS_LABELS
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import get_locale, gettext
@@ -306,6 +307,7 @@ HEATMAP_SYMBOLS = {
     "terug": "T",
     "afgetekend": "A",
     "beoordeeld": "B",
+    "onvoldoende": "O",
     "niet_mogelijk": "N",
 }
 
@@ -314,15 +316,7 @@ HEATMAP_SYMBOLS = {
 def _heatmap_cells(codes: tuple[str, ...], locale: str) -> dict[tuple[str, str], str]:
     """Every cell a heatmap of these eindtermen can show, in this locale: made once, not per page."""
     del locale  # part of the cache key; gettext reads the locale render() has set
-    labels = {
-        "leeg": gettext("leeg"),
-        "concept": gettext("concept"),
-        "ter_aftekening": gettext("ter aftekening"),
-        "terug": gettext("terug voor aanpassing"),
-        "afgetekend": gettext("afgetekend"),
-        "beoordeeld": gettext("beoordeeld"),
-        "niet_mogelijk": gettext("niet mogelijk op deze werkplek"),
-    }
+    labels = {status: gettext(label) for status, label in STATUS_LABELS.items()}
     return {(code, status): _heatmap_cell(code, status, labels[status]) for code in codes for status in labels}
 
 
@@ -364,6 +358,8 @@ def cohort_overview(
             "view": view,
             "heatmap_row": heatmap_row(view.framework),
             "statuses": [s.value for s in SlotStatus],
+            "legend": list(HEATMAP_SYMBOLS),
+            "symbols": HEATMAP_SYMBOLS,
             "query": urlencode(filters.query(pagina=None)),
             "export_query": urlencode(filters.query(pagina=None, niveau=None)),
         },

@@ -11,6 +11,7 @@ from app.dashboard import service
 from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
 from app.errors import ERROR_RESPONSES
+from app.evidence.status import STATUS_LABELS
 from app.framework.routes import registry_of
 from app.privacy.access import log_view
 
@@ -35,6 +36,9 @@ def student_portfolio(
                     {
                         "code": s.eindterm.code,
                         "status": s.status,
+                        # "onvoldoende" for a score below the framework's minimum, and its label
+                        "shown_status": s.shown_status,
+                        "status_label": STATUS_LABELS.get(s.shown_status, s.shown_status),
                         "evidence_count": s.evidence_count,
                         "score": s.score,
                         "last_activity_at": as_utc(s.last_activity_at).isoformat() if s.last_activity_at else None,

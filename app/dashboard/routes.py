@@ -12,8 +12,10 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import SupervisorAssignment
 from app.dashboard import service
 from app.db import DB, RowId
+from app.evidence import service as evidence_service
 from app.framework.routes import registry_of
 from app.privacy.access import log_view
+from app.readiness import seal
 from app.web import render, render_cached, require
 
 router = APIRouter()
@@ -35,7 +37,8 @@ def own_portfolio(
     student = cohorts.visible_student(db, actor=actor, student_id=actor.id)
     view = service.portfolio(db, student=student, registry=registry_of(request))
     proposal = guidance.pending_of_student(db, student_id=actor.id)
-    return _portfolio_page(request, view=view, own=True, proposal=proposal)
+    sealed = seal.seal_info(db, student_id=actor.id)
+    return _portfolio_page(request, db, view=view, own=True, proposal=proposal, sealed=sealed)
 
 
 @router.get("/studenten/{student_id}")
@@ -44,16 +47,50 @@ def student_portfolio(
 ) -> Response:
     view = service.portfolio(db, student=student, registry=registry_of(request))
     log_view(request, db, student_id=student.id or 0, kind="portfolio")
-    return _portfolio_page(request, view=view, own=False)
+    sealed = seal.seal_info(db, student_id=student.id or 0)
+    return _portfolio_page(request, db, view=view, own=False, sealed=sealed)
 
 
 def _portfolio_page(
-    request: Request, *, view: service.PortfolioView, own: bool, proposal: SupervisorAssignment | None = None
+    request: Request,
+    db: Session,
+    *,
+    view: service.PortfolioView,
+    own: bool,
+    proposal: SupervisorAssignment | None = None,
+    sealed: seal.SealInfo | None = None,
 ) -> Response:
-    # The slot list is most of the page's cost; its HTML depends only on the slots' state (view.state).
-    slot_list = render_cached(request, "dashboard/_slot_list.html", {"view": view, "own": own}, key=(own, *view.state))
+    # The slot list is most of the page's cost; its HTML depends only on the slots' state (view.state) and on
+    # whether the portfolio is sealed (no submit checkboxes then).
+    editable = own and sealed is None
+    # Which slots can be submitted now, and why the others cannot: part of the cache key, since view.state does
+    # not hold the justifications or the versions of a returned submission.
+    blockers = (
+        evidence_service.submit_blockers(
+            db,
+            student_id=view.student.id or 0,
+            statuses={s.eindterm.code: s.status for g in view.groups for s in g.slots},
+        )
+        if editable
+        else {}
+    )
+    slot_list = render_cached(
+        request,
+        "dashboard/_slot_list.html",
+        {"view": view, "own": own, "editable": editable, "blockers": blockers},
+        key=(own, editable, tuple(sorted(blockers.items())), *view.state),
+    )
     return render(
-        request, "dashboard/portfolio.html", {"view": view, "own": own, "slot_list": slot_list, "proposal": proposal}
+        request,
+        "dashboard/portfolio.html",
+        {
+            "view": view,
+            "own": own,
+            "editable": editable,
+            "slot_list": slot_list,
+            "proposal": proposal,
+            "sealed": sealed,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment
 from app.errors import NotFound
 from app.evidence.models import Slot
+from app.evidence.status import shown_status
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Eindterm, Framework, FrameworkGroup
 
@@ -24,6 +25,11 @@ class SlotView:
     evidence_count: int
     last_activity_at: datetime | None = None
     score: str | None = None
+    shown: str | None = None  # the status as shown (app.evidence.status.shown_status); None: the status itself
+
+    @property
+    def shown_status(self) -> str:
+        return self.shown or self.status
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,8 @@ class GroupView:
 
     @property
     def done(self) -> int:
-        return sum(1 for s in self.slots if s.status == "beoordeeld")
+        """Beoordeeld with a score at the framework's minimum or better: an onvoldoende is not done."""
+        return sum(1 for s in self.slots if s.shown_status == "beoordeeld")
 
     @property
     def with_evidence(self) -> int:
@@ -109,6 +116,7 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
             evidence_count=evidence_count,
             last_activity_at=last_activity_at,
             score=score,
+            shown=shown_status(framework, status, score),
         )
 
     groups = [GroupView(group=g, slots=[view(e) for e in g.eindtermen]) for g in framework.groups]

@@ -26,6 +26,7 @@ from app.framework import service as framework_service
 from app.framework.routes import registry_of
 from app.i18n import lazy_n
 from app.privacy.access import log_view
+from app.readiness import seal
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart, request_budget
@@ -82,6 +83,7 @@ def slot_page(
     except KeyError:
         raise NotFound("Deze eindterm bestaat niet in het kader van deze student.") from None
     own = actor.id == student.id
+    sealed = seal.seal_info(db, student_id=student.id or 0)
     segments = framework_service.annotate(framework, eindterm.text)
     slot = service.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
     log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
@@ -91,6 +93,8 @@ def slot_page(
         {
             "student": student,
             "own": own,
+            "sealed": sealed,
+            "editable": own and sealed is None,
             "framework": framework,
             "group": framework.group_of(code),
             "eindterm": eindterm,

@@ -431,6 +431,53 @@ def visible_blob(session: Session, *, actor: Actor, blob_id: int) -> Blob:
 # --- slots -----------------------------------------------------------------------------------------------
 
 
+NO_JUSTIFICATION = N_("Nog geen onderbouwing: leg in het bewijsstuk uit waarom het deze eindterm aantoont.")
+WAITING = N_("Wacht op aftekening door uw praktijkbegeleider.")
+UNCHANGED = N_("Teruggegeven: pas eerst het bewijs aan (een nieuwe versie) en dien dan opnieuw in.")
+
+
+def submit_blockers(session: Session, *, student_id: int, statuses: dict[str, str]) -> dict[str, str | None]:
+    """Per eindterm with evidence whose slot is open or waiting: None when it can be submitted now, else why
+    not — the checks of `submit_slots` (a justification on a current version; a returned slot only with changed
+    evidence), in at most two queries. `statuses` are the slots' statuses by eindterm code."""
+    rows = session.exec(
+        select(EvidenceLink.eindterm_code, EvidenceVersion.id, EvidenceLink.justification)
+        .join(EvidenceVersion, col(EvidenceLink.version_id) == EvidenceVersion.id)
+        .join(Evidence, col(Evidence.id) == EvidenceVersion.evidence_id)
+        .where(Evidence.student_id == student_id, EvidenceVersion.number == Evidence.latest_version)
+    ).all()
+    justified: dict[str, set[int]] = {}
+    linked: set[str] = set()
+    for code, version_id, justification in rows:
+        linked.add(code)
+        if justification.strip():
+            justified.setdefault(code, set()).add(version_id or 0)
+    returned: dict[str, list[int]] = {}
+    if any(statuses.get(code) == SlotStatus.terug.value for code in linked):
+        returned = {
+            code: list(version_ids)
+            for code, version_ids in session.exec(
+                select(Slot.eindterm_code, Submission.version_ids)
+                .join(Submission, col(Submission.id) == Slot.submission_id)
+                .where(Slot.student_id == student_id, Slot.status == SlotStatus.terug.value)
+            ).all()
+        }
+    blockers: dict[str, str | None] = {}
+    for code in linked:
+        status = statuses.get(code, SlotStatus.leeg.value)
+        if status == SlotStatus.ter_aftekening.value:
+            blockers[code] = WAITING
+        elif status in LOCKED_STATUSES or status == SlotStatus.niet_mogelijk.value:
+            continue  # the badge says it all
+        elif not justified.get(code):
+            blockers[code] = NO_JUSTIFICATION
+        elif status == SlotStatus.terug.value and sorted(returned.get(code, [])) == sorted(justified[code]):
+            blockers[code] = UNCHANGED
+        else:
+            blockers[code] = None
+    return blockers
+
+
 def slots_of(session: Session, *, student_id: int, framework: Framework) -> dict[str, Slot]:
     rows = session.exec(
         select(Slot).where(

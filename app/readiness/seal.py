@@ -1,6 +1,8 @@
 """Whether a student's portfolio is sealed. Kept apart so every mutating service can ask without import cycles."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -41,3 +43,21 @@ def is_sealed(session: Session, *, student_id: int) -> bool:
 def ensure_not_sealed(session: Session, *, student_id: int) -> None:
     if is_sealed(session, student_id=student_id):
         raise Conflict(SEALED)
+
+
+@dataclass(frozen=True)
+class SealInfo:
+    """What a sealed portfolio's banner says: when the gereedheidsbesluit was taken, and by whom."""
+
+    decided_at: datetime
+    decided_by: str
+
+
+def seal_info(session: Session, *, student_id: int) -> SealInfo | None:
+    decision, confirmation = state(session, student_id=student_id)
+    if decision is None or confirmation is None:
+        return None
+    from app.accounts.models import User  # here: accounts must not be imported when this module is
+
+    decider = session.get(User, decision.actor_id)
+    return SealInfo(decided_at=decision.created_at, decided_by=decider.name if decider else "")
