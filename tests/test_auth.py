@@ -98,10 +98,30 @@ def test_disabling_an_account_ends_its_sessions_at_once(
     response = replay(client_factory, app, cookie).get("/portfolio")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     again = client_factory()
-    assert again.post("/login", data={"email": world.student.email, "password": PASSWORD}).status_code == 400
+    blocked = again.post("/login", data={"email": world.student.email, "password": PASSWORD})
+    assert blocked.status_code == 403 and "Uw account is geblokkeerd" in blocked.text
+    assert app.state.settings.session_cookie not in again.cookies
     # Re-enabling lets the person in again.
     assert admin.post(f"/beheer/gebruikers/{world.student.id}/deblokkeren").status_code == 303
     login(again, world.student.email)
+
+
+def test_blocked_account_is_told_only_after_the_right_password(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """#16 item 6: blocked accounts hear they are blocked, but a wrong password answers as for any account."""
+    admin = client_factory()
+    login(admin, world.admin.email)
+    assert admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren").status_code == 303
+    person = client_factory()
+    wrong = person.post("/login", data={"email": world.student.email, "password": "fout-wachtwoord"})
+    unknown = person.post("/login", data={"email": "niemand@example.org", "password": "fout-wachtwoord"})
+    assert wrong.status_code == unknown.status_code == 400
+    assert "geblokkeerd" not in wrong.text and "E-mailadres of wachtwoord klopt niet." in wrong.text
+    right = person.post("/login", data={"email": world.student.email, "password": PASSWORD})
+    assert right.status_code == 403
+    assert "Uw account is geblokkeerd" in right.text
+    assert app.state.settings.session_cookie not in person.cookies
 
 
 def test_idle_session_expires(app: FastAPI, db: Session, world: World, client: Browser) -> None:

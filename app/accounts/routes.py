@@ -81,7 +81,15 @@ def login(
 ) -> Response:
     settings = settings_of(request)
     client = request.client.host if request.client else "onbekend"
-    user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
+    try:
+        user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
+    except service.AccountBlocked as exc:
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": _safe_next(next), "email": email, "error": exc.message},
+            status_code=403,
+        )
     if user is None:
         return render(
             request,
