@@ -124,6 +124,25 @@ def test_blocked_account_is_told_only_after_the_right_password(
     assert app.state.settings.session_cookie not in person.cookies
 
 
+def test_blocking_redirects_and_the_notice_shows_once(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """#16 items 2+3: a POST that changes something answers 303; its notice survives the redirect, once."""
+    admin = client_factory()
+    login(admin, world.admin.email)
+    response = admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren")
+    assert response.status_code == 303 and response.headers["location"] == "/beheer/gebruikers"
+    page = admin.get("/beheer/gebruikers")
+    assert f"{world.student.name} is geblokkeerd." in page.text
+    assert f"{world.student.name} is geblokkeerd." not in admin.get("/beheer/gebruikers").text
+
+
+def test_a_tampered_flash_cookie_is_ignored(app: FastAPI, world: World, client: Browser) -> None:
+    login(client, world.admin.email)
+    client.cookies.set("pf_flash", "eyJzIjoiSGFjayJ9.0000")
+    assert "Hack" not in client.get("/beheer/gebruikers").text
+
+
 def test_idle_session_expires(app: FastAPI, db: Session, world: World, client: Browser) -> None:
     login(client, world.student.email)
     row = db.exec(select(UserSession).where(UserSession.user_id == world.student.id)).one()

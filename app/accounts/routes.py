@@ -14,8 +14,17 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import DB
 from app.errors import InvalidInput
-from app.i18n import N_, SUPPORTED_LOCALES
-from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, require, settings_of
+from app.i18n import N_, SUPPORTED_LOCALES, lazy
+from app.web import (
+    LOCALE_COOKIE,
+    optional_actor,
+    public,
+    redirect,
+    redirect_with_notice,
+    render,
+    require,
+    settings_of,
+)
 
 router = APIRouter()
 
@@ -246,8 +255,8 @@ def disable_user(
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
-    service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
-    return redirect("/beheer/gebruikers", request)
+    user = service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
+    return redirect_with_notice("/beheer/gebruikers", lazy("%(name)s is geblokkeerd.", name=user.name), request)
 
 
 @router.post("/beheer/gebruikers/{user_id}/deblokkeren")
