@@ -252,9 +252,12 @@ def create_user(
 def disable_user(
     request: Request,
     user_id: int,
+    bevestig: Annotated[str, Form()] = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
+    if bevestig != "ja":  # destructive: ends the person's sessions at once; the form asks to confirm
+        return _users_page(request, db, errors=[N_("Vink aan dat u dit account wilt blokkeren.")], status_code=422)
     user = service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
     return redirect_with_notice("/beheer/gebruikers", lazy("%(name)s is geblokkeerd.", name=user.name), request)
 
