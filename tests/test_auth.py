@@ -216,7 +216,7 @@ def test_htmx_and_multipart_requests_are_csrf_protected(
     db.expire_all()
     assert len(db.exec(select(User)).all()) == users_before
     accepted = client.post(f"/cohorten/{world.cohort.id}/import", files=csv_file)
-    assert accepted.status_code == 200
+    assert accepted.status_code == 303
     db.expire_all()
     assert len(db.exec(select(User)).all()) == users_before + 1
 
