@@ -1,8 +1,10 @@
 """Shared web plumbing: templates, the signed-in actor, permissions, CSRF and rendering."""
 
+import base64
 import functools
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import threading
@@ -26,7 +28,7 @@ from app.config import ROOT, Settings
 from app.db import DB, as_utc
 from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.evidence.status import STATUS_LABELS, shown_status
-from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, get_locale, gettext, ngettext, set_locale
+from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, Lazy, get_locale, gettext, ngettext, set_locale
 from app.storage.spool import human_size
 
 CSRF_COOKIE = "pf_csrf"
@@ -207,13 +209,15 @@ def render(
         "locale": get_locale(),
         "locales": SUPPORTED_LOCALES,
         "htmx": is_htmx(request),
-        "notice": getattr(request.state, "notice", None),
+        "notice": getattr(request.state, "notice", None) or read_flash(request),
         "Permission": Permission,
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
     if is_htmx(request):
         response.headers["Vary"] = "HX-Request"
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")  # one-shot: shown once, then gone
     return response
 
 
@@ -267,6 +271,55 @@ def render_cached(request: Request, template: str, context: dict[str, Any], *, k
 
 def json_response(data: Any, status_code: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status_code)
+
+
+# --- flash: a notice that survives a redirect, once ------------------------------------------------
+
+FLASH_COOKIE = "pf_flash"
+
+
+def _flash_sign(secret_key: str, payload: str) -> str:
+    return hmac.new(secret_key.encode(), b"flash:" + payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _params(params: dict[str, object]) -> dict[str, object]:
+    return {k: v if isinstance(v, int | float | str) else str(v) for k, v in params.items()}
+
+
+def redirect_with_notice(url: str, notice: Lazy, request: Request) -> Response:
+    """A 303 (or HX-Redirect) to the page that shows the result, carrying `notice` in a signed one-shot cookie;
+    the next `render()` shows it in the page's language and clears the cookie."""
+    data = json.dumps(
+        {"s": notice.singular, "p": notice.plural, "n": notice.n, "params": _params(notice.params)},
+        separators=(",", ":"),
+    )
+    payload = base64.urlsafe_b64encode(data.encode()).decode()
+    response = redirect(url, request)
+    response.set_cookie(
+        FLASH_COOKIE,
+        f"{payload}.{_flash_sign(settings_of(request).secret_key, payload)}",
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).cookie_secure,
+        max_age=300,
+        path="/",
+    )
+    return response
+
+
+def read_flash(request: Request) -> Lazy | None:
+    """The notice from a signed flash cookie, or None when absent or tampered with."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw or "." not in raw:
+        return None
+    payload, _, sig = raw.rpartition(".")
+    if not secrets.compare_digest(sig.encode(), _flash_sign(settings_of(request).secret_key, payload).encode()):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        return Lazy(str(data["s"]), data["p"], data["n"], dict(data["params"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def redirect(url: str, request: Request | None = None) -> Response:

@@ -94,14 +94,64 @@ def test_disabling_an_account_ends_its_sessions_at_once(
     cookie = session_cookie(student, app)
     admin = client_factory()
     login(admin, world.admin.email)
-    assert admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren").status_code == 303
+    assert admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren", data={"bevestig": "ja"}).status_code == 303
     response = replay(client_factory, app, cookie).get("/portfolio")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
     again = client_factory()
-    assert again.post("/login", data={"email": world.student.email, "password": PASSWORD}).status_code == 400
+    blocked = again.post("/login", data={"email": world.student.email, "password": PASSWORD})
+    assert blocked.status_code == 403 and "Uw account is geblokkeerd" in blocked.text
+    assert app.state.settings.session_cookie not in again.cookies
     # Re-enabling lets the person in again.
     assert admin.post(f"/beheer/gebruikers/{world.student.id}/deblokkeren").status_code == 303
     login(again, world.student.email)
+
+
+def test_blocked_account_is_told_only_after_the_right_password(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """#16 item 6: blocked accounts hear they are blocked, but a wrong password answers as for any account."""
+    admin = client_factory()
+    login(admin, world.admin.email)
+    assert admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren", data={"bevestig": "ja"}).status_code == 303
+    person = client_factory()
+    wrong = person.post("/login", data={"email": world.student.email, "password": "fout-wachtwoord"})
+    unknown = person.post("/login", data={"email": "niemand@example.org", "password": "fout-wachtwoord"})
+    assert wrong.status_code == unknown.status_code == 400
+    assert "geblokkeerd" not in wrong.text and "E-mailadres of wachtwoord klopt niet." in wrong.text
+    right = person.post("/login", data={"email": world.student.email, "password": PASSWORD})
+    assert right.status_code == 403
+    assert "Uw account is geblokkeerd" in right.text
+    assert app.state.settings.session_cookie not in person.cookies
+
+
+def test_blocking_redirects_and_the_notice_shows_once(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """#16 items 2+3: a POST that changes something answers 303; its notice survives the redirect, once."""
+    admin = client_factory()
+    login(admin, world.admin.email)
+    response = admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren", data={"bevestig": "ja"})
+    assert response.status_code == 303 and response.headers["location"] == "/beheer/gebruikers"
+    page = admin.get("/beheer/gebruikers")
+    assert f"{world.student.name} is geblokkeerd." in page.text
+    assert f"{world.student.name} is geblokkeerd." not in admin.get("/beheer/gebruikers").text
+
+
+def test_blocking_asks_for_confirmation(app: FastAPI, db: Session, world: World, client: Browser) -> None:
+    login(client, world.admin.email)
+    page = client.get("/beheer/gebruikers").text
+    assert "hx-confirm=" in page and 'name="bevestig"' in page
+    response = client.post(f"/beheer/gebruikers/{world.student.id}/blokkeren")
+    assert response.status_code == 422 and "Vink aan dat u dit account wilt blokkeren." in response.text
+    db.expire_all()
+    student = db.get(User, world.student.id)
+    assert student is not None and student.is_active
+
+
+def test_a_tampered_flash_cookie_is_ignored(app: FastAPI, world: World, client: Browser) -> None:
+    login(client, world.admin.email)
+    client.cookies.set("pf_flash", "eyJzIjoiSGFjayJ9.0000")
+    assert "Hack" not in client.get("/beheer/gebruikers").text
 
 
 def test_idle_session_expires(app: FastAPI, db: Session, world: World, client: Browser) -> None:
@@ -166,7 +216,7 @@ def test_htmx_and_multipart_requests_are_csrf_protected(
     db.expire_all()
     assert len(db.exec(select(User)).all()) == users_before
     accepted = client.post(f"/cohorten/{world.cohort.id}/import", files=csv_file)
-    assert accepted.status_code == 200
+    assert accepted.status_code == 303
     db.expire_all()
     assert len(db.exec(select(User)).all()) == users_before + 1
 

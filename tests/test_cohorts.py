@@ -246,7 +246,11 @@ def csv_bytes(*rows: str, header: str = DUTCH_HEADER, encoding: str = "utf-8") -
 
 
 def upload(client: Browser, cohort_id: int | None, data: bytes, name: str = "personen.csv"):  # type: ignore[no-untyped-def]
-    return client.post(f"/cohorten/{cohort_id}/import", files={"file": (name, data, "text/csv")})
+    response = client.post(f"/cohorten/{cohort_id}/import", files={"file": (name, data, "text/csv")})
+    if response.status_code == 303:  # a successful import answers 303 to the cohort page with its notice
+        assert response.headers["location"] == f"/cohorten/{cohort_id}"
+        return client.get(response.headers["location"])
+    return response
 
 
 def user(db: Session, email: str) -> User:
@@ -265,6 +269,20 @@ def people_counts(db: Session) -> tuple[int, int, int, int]:
         count(db, UserRole),
         count(db, AuditEvent, AuditEvent.action == "cohort.people_imported"),
     )
+
+
+def test_import_redirects_to_the_cohort_and_the_notice_shows_once(
+    client_factory: Callable[[], Browser], world: World, db: Session
+) -> None:
+    """#16 items 2+3: no /import?csrf_token=... left in the address bar; the notice survives the 303, once."""
+    client = coordinator_client(client_factory, world)
+    response = client.post(
+        f"/cohorten/{world.cohort.id}/import", files={"file": ("p.csv", csv_bytes(*GOOD_ROWS), "text/csv")}
+    )
+    assert response.status_code == 303 and response.headers["location"] == f"/cohorten/{world.cohort.id}"
+    page = client.get(response.headers["location"])
+    assert "Import voltooid: " in page.text and " nieuw, " in page.text
+    assert "Import voltooid" not in client.get(f"/cohorten/{world.cohort.id}").text
 
 
 def test_import_creates_people_enrols_students_and_assigns_guidance(

@@ -125,6 +125,19 @@ def test_refused_file_saves_nothing(app: FastAPI, db: Session, world: World, cli
     assert list(app.state.storage.spool_dir().glob("*")) == []
 
 
+def test_refusal_names_the_file_with_its_extension(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """#16 item 4: "evil.svg: ...", not "evil: ..."."""
+    login(client, world.student.email)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    response = post_evidence(client, app, [("a.pdf", PDF, "application/pdf"), ("evil.svg", svg, "image/svg+xml")])
+    assert response.status_code == 422
+    assert "evil.svg: " in response.text
+    assert "evil: " not in response.text
+    assert db.exec(select(Evidence)).all() == [] and stored_files(app) == []
+
+
 def test_too_large_file_is_refused_with_a_clear_message(
     app: FastAPI, db: Session, world: World, client: Browser
 ) -> None:

@@ -21,6 +21,7 @@ from app.evidence.filetypes import (
     FileVerdict,
     contains_eicar,
     content_disposition,
+    display_name,
     inspect_file,
     safe_download_name,
 )
@@ -267,6 +268,27 @@ def test_eicar_is_found_across_chunk_boundaries(tmp_path: Path) -> None:
 )
 def test_safe_download_name(name: str, kind: str, expected: str) -> None:
     assert safe_download_name(name, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("evil.svg", "evil.svg"),
+        ("script.exe", "script.exe"),
+        ("Verslag week 3.PDF", "Verslag week 3.PDF"),
+        ("../../etc/passwd.sh", "passwd.sh"),
+        ("\u202egnp.exe", "gnp.exe"),
+        ("", "bestand"),
+    ],
+)
+def test_display_name_keeps_the_users_extension(name: str, expected: str) -> None:
+    """Refusal messages name the file as the user knows it: "evil.svg: ...", not "evil: ..." (#16 item 4)."""
+    assert display_name(name) == expected
+
+
+def test_display_name_caps_the_length_keeping_the_extension() -> None:
+    shown = display_name("é" * 300 + ".svg")
+    assert len(shown) == MAX_NAME_LENGTH and shown.endswith(".svg")
 
 
 def test_safe_download_name_caps_the_length_keeping_the_extension() -> None:

@@ -171,7 +171,10 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     assert all(d.via_link_id is not None for d in decisions)
     # Revoked: the same link no longer works.
     revoke = coordinator.post(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken")
-    assert revoke.status_code == 303
+    assert revoke.status_code == 303 and revoke.headers["location"] == f"/studenten/{world.student.id}"
+    shown = coordinator.get(revoke.headers["location"]).text
+    assert "aftekenlink ingetrokken." in shown or "aftekenlinks ingetrokken." in shown
+    assert "ingetrokken." not in coordinator.get(revoke.headers["location"]).text  # once
     gone = phone.get(link)
     assert gone.status_code == 404 and "ingetrokken" in gone.text
 

@@ -214,6 +214,21 @@ def coordinator_client(client_factory: Callable[[], Browser], world: World) -> B
     return browser
 
 
+def test_an_invitation_redirects_to_the_student_and_the_notice_shows_once(
+    db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """#16 items 2+3: the invitation answers 303 to the student's page, whose notice says it was sent, once."""
+    coordinator = coordinator_client(client_factory, world)
+    invited = coordinator.post(
+        f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/uitnodigen",
+        data={"naam": "Nieuwe Begeleider", "email": "nieuw.begeleider@werkplek.nl", "functie": "chef"},
+    )
+    assert invited.status_code == 303 and invited.headers["location"] == f"/studenten/{world.student.id}"
+    page = coordinator.get(invited.headers["location"]).text
+    assert "Uitnodiging verstuurd naar nieuw.begeleider@werkplek.nl." in page
+    assert "Uitnodiging verstuurd" not in coordinator.get(invited.headers["location"]).text
+
+
 def test_a_beheerder_never_becomes_praktijkbegeleider(
     db: Session, world: World, client_factory: Callable[[], Browser]
 ) -> None:

@@ -14,8 +14,17 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import DB
 from app.errors import InvalidInput
-from app.i18n import N_, SUPPORTED_LOCALES
-from app.web import LOCALE_COOKIE, optional_actor, public, redirect, render, require, settings_of
+from app.i18n import N_, SUPPORTED_LOCALES, lazy
+from app.web import (
+    LOCALE_COOKIE,
+    optional_actor,
+    public,
+    redirect,
+    redirect_with_notice,
+    render,
+    require,
+    settings_of,
+)
 
 router = APIRouter()
 
@@ -81,7 +90,15 @@ def login(
 ) -> Response:
     settings = settings_of(request)
     client = request.client.host if request.client else "onbekend"
-    user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
+    try:
+        user = service.authenticate(db, email=email, password=password, client=client, settings=settings)
+    except service.AccountBlocked as exc:
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": _safe_next(next), "email": email, "error": exc.message},
+            status_code=403,
+        )
     if user is None:
         return render(
             request,
@@ -235,11 +252,14 @@ def create_user(
 def disable_user(
     request: Request,
     user_id: int,
+    bevestig: Annotated[str, Form()] = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
-    service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
-    return redirect("/beheer/gebruikers", request)
+    if bevestig != "ja":  # destructive: ends the person's sessions at once; the form asks to confirm
+        return _users_page(request, db, errors=[N_("Vink aan dat u dit account wilt blokkeren.")], status_code=422)
+    user = service.set_active(db, user_id=user_id, active=False, actor_id=actor.id)
+    return redirect_with_notice("/beheer/gebruikers", lazy("%(name)s is geblokkeerd.", name=user.name), request)
 
 
 @router.post("/beheer/gebruikers/{user_id}/deblokkeren")

@@ -15,7 +15,8 @@ from app.accounts.permissions import Permission, permissions_for
 from app.audit import service as audit
 from app.config import Settings
 from app.db import utcnow
-from app.errors import InvalidInput, NotFound, TooManyRequests
+from app.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
+from app.i18n import N_
 from app.notifications import service as notifications
 
 _hasher = PasswordHash.recommended()  # argon2id
@@ -173,6 +174,10 @@ def authenticate_limit_reached(session: Session, *, email: str, client: str, set
     return for_account >= settings.login_max_failures or for_client >= settings.login_client_max_failures
 
 
+class AccountBlocked(Forbidden):
+    default_message = N_("Uw account is geblokkeerd. Neem contact op met de beheerder van uw opleiding.")
+
+
 def authenticate(session: Session, *, email: str, password: str, client: str, settings: Settings) -> User | None:
     """Return the user for valid credentials; record a failure otherwise.
 
@@ -185,9 +190,12 @@ def authenticate(session: Session, *, email: str, password: str, client: str, se
         )
     user = get_user_by_email(session, email=email)
     valid = _hasher.verify(password, user.password_hash if user and user.password_hash else _DUMMY_HASH)
-    if user is None or not user.is_active or user.password_hash is None or not valid:
+    if user is None or user.password_hash is None or not valid:
         record_failed_attempt(session, email=email, client=client)
         return None
+    if not user.is_active:
+        # Only after the right password: a wrong one gets the same answer as for any account (no enumeration).
+        raise AccountBlocked()
     return user
 
 

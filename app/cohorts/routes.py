@@ -27,9 +27,9 @@ from app.evidence.models import SlotStatus
 from app.evidence.status import STATUS_LABELS
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
-from app.i18n import get_locale, gettext
+from app.i18n import get_locale, gettext, lazy
 from app.signoff import service as signoff_service
-from app.web import is_htmx, redirect, render, require, settings_of
+from app.web import is_htmx, redirect, redirect_with_notice, render, require, settings_of
 
 router = APIRouter()
 
@@ -202,7 +202,19 @@ async def import_people(
         # Nothing was written: the session is rolled back before the page shows the row errors.
         db.rollback()
         return _cohort_page(request, db, cohort, status=422, import_error=exc.message, import_details=exc.details)
-    return _cohort_page(request, db, cohort, import_result=result)
+    # 303 to the cohort page (not the upload URL, which carries the csrf_token); the notice survives the redirect.
+    if result.changed_anything:
+        notice = lazy(
+            "Import voltooid: %(created)d nieuw, %(updated)d bijgewerkt, %(enrolled)d ingeschreven, "
+            "%(assigned)d koppelingen.",
+            created=result.created,
+            updated=result.updated,
+            enrolled=result.enrolled,
+            assigned=result.assigned,
+        )
+    else:
+        notice = lazy("Import voltooid: er was niets nieuws, er is niets gewijzigd.")
+    return redirect_with_notice(f"/cohorten/{cohort.id}", notice, request)
 
 
 def _person_id(value: str, label: str) -> int | None:

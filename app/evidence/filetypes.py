@@ -609,6 +609,21 @@ def safe_download_name(original_name: str, kind: str) -> str:
     return f"{stem}.{ext}"
 
 
+def display_name(original_name: str) -> str:
+    """The user's filename as shown in a message ("evil.svg: ..."): cleaned like `safe_download_name` (no
+    directories, control or bidi characters, at most 120 characters) but WITH its own extension, whatever it is."""
+    name = unicodedata.normalize("NFC", original_name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _clean_chars(name).translate(_UNSAFE_IN_NAMES).strip(" ")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and len(ext) <= 16:
+            name = f"{stem[: MAX_NAME_LENGTH - len(ext) - 1].rstrip(' .')}.{ext}"
+        else:
+            name = name[:MAX_NAME_LENGTH]
+    return name or "bestand"
+
+
 def _ascii_fallback(filename: str) -> str:
     text = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     text = "".join(ch for ch in text if " " <= ch <= "~" and ch not in '"\\%')

@@ -22,7 +22,7 @@ from app.cohorts.models import Enrolment
 from app.db import utcnow
 from app.development import methods as method_tags
 from app.errors import Conflict, InvalidInput, NotFound
-from app.evidence.filetypes import MIME_BY_KIND, inspect_file, safe_download_name
+from app.evidence.filetypes import MIME_BY_KIND, display_name, inspect_file, safe_download_name
 from app.evidence.models import (
     Blob,
     Evidence,
@@ -127,7 +127,7 @@ def check_files(files: Sequence[SpooledFile]) -> list[tuple[SpooledFile, str, st
     for spooled in files:
         verdict = inspect_file(spooled.path, original_name=spooled.original_name, head=spooled.head)
         if not verdict.accepted or verdict.kind is None:
-            reasons.append(f"{safe_download_name(spooled.original_name, 'text')[:-4]}: {verdict.reason}")
+            reasons.append(f"{display_name(spooled.original_name)}: {verdict.reason}")
         else:
             verdicts.append((spooled, verdict.kind, verdict.mime or MIME_BY_KIND[verdict.kind]))
     if reasons:

@@ -23,7 +23,7 @@ from app.i18n import lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
 from app.signoff import service
 from app.signoff.models import SupervisorLink
-from app.web import is_htmx, public, redirect, render, require, settings_of
+from app.web import is_htmx, public, redirect, redirect_with_notice, render, require, settings_of
 
 router = APIRouter()
 
@@ -292,7 +292,9 @@ def invite_for_student(
         confirm_role=bevestig_rol == "ja",
         settings=settings_of(request),
     )
-    return redirect(f"/studenten/{student_id}", request)
+    return redirect_with_notice(
+        f"/studenten/{student_id}", lazy("Uitnodiging verstuurd naar %(email)s.", email=email.strip()), request
+    )
 
 
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken")
@@ -304,5 +306,6 @@ def revoke_links(
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:
     supervisor_id = service.current_supervisor_id(db, cohort_id=cohort.id or 0, student_id=student_id)
-    service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
-    return redirect(f"/studenten/{student_id}", request)
+    revoked = service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
+    notice = lazy_n("%(num)d aftekenlink ingetrokken.", "%(num)d aftekenlinks ingetrokken.", revoked)
+    return redirect_with_notice(f"/studenten/{student_id}", notice, request)
