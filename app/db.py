@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
+import pydantic
 from fastapi import Depends, Path, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DataError
@@ -24,8 +25,22 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-# Row ids are INTEGER columns: a larger number in a URL matches nothing, and SQLite cannot even bind it (a 500).
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# Row ids are INTEGER columns: a larger number matches nothing, and SQLite cannot even bind one beyond 2**63
+# (a 500). Every id the outside world sends is bounded here, once: RowId in a path (out of range: 404), IdField
+# in a JSON body (out of range: 422 naming the field), parse_row_id for a form or query value.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+IdField = Annotated[int, pydantic.Field(ge=1, le=MAX_ROW_ID)]
+
+
+def parse_row_id(value: object) -> int | None:
+    """A form or query value that names a row: its id, or None when it cannot be one (empty, not ASCII digits,
+    out of range). Callers decide whether None means "none chosen" or a mistake to tell the user about."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None
 
 
 def utcnow() -> datetime:

@@ -17,6 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import validation
 from app.bodylimit import UPLOAD_STATE, BodyLimit
 from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
@@ -204,9 +205,12 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        fields = sorted({".".join(str(p) for p in err.get("loc", ())[1:]) or "invoer" for err in exc.errors()})
+        errors = exc.errors()
+        if validation.in_path(errors):  # /aftekenen/99999999999 or /bewijs/abc: no such page, like any unknown id
+            return _error_response(request, 404, N_("Deze pagina bestaat niet."))
+        set_locale(request_locale(request))
         return _error_response(
-            request, 422, N_("De invoer is niet compleet of niet geldig."), [f"Controleer: {f}" for f in fields]
+            request, 422, N_("De invoer is niet compleet of niet geldig."), validation.problems(errors)
         )
 
     @app.exception_handler(StarletteHTTPException)

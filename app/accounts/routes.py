@@ -12,7 +12,7 @@ from app.accounts import service
 from app.accounts.models import Role
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.db import DB
+from app.db import DB, RowId
 from app.errors import InvalidInput
 from app.i18n import N_, SUPPORTED_LOCALES, lazy
 from app.web import (
@@ -251,7 +251,7 @@ def create_user(
 @router.post("/beheer/gebruikers/{user_id}/blokkeren")
 def disable_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     bevestig: Annotated[str, Form()] = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
@@ -265,7 +265,7 @@ def disable_user(
 @router.post("/beheer/gebruikers/{user_id}/deblokkeren")
 def enable_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:

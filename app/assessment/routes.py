@@ -11,7 +11,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service
 from app.dashboard.routes import student_in_scope
-from app.db import DB
+from app.db import DB, RowId
 from app.errors import NotFound
 from app.evidence.filetypes import content_disposition
 from app.evidence.routes import FILE_HEADERS
@@ -163,7 +163,7 @@ def _dossier(db: Session, student: User, dossier_id: int) -> Dossier:
 @router.get("/studenten/{student_id}/dossier/{dossier_id}")
 def dossier_page(
     request: Request,
-    dossier_id: int,
+    dossier_id: RowId,
     db: Session = DB,
     student: User = Depends(student_in_scope(Permission.readiness_decide)),
 ) -> Response:
@@ -177,7 +177,7 @@ def dossier_page(
 @router.get("/studenten/{student_id}/dossier/{dossier_id}/{part}")
 def dossier_file(
     request: Request,
-    dossier_id: int,
+    dossier_id: RowId,
     part: str,
     db: Session = DB,
     student: User = Depends(student_in_scope(Permission.readiness_decide)),

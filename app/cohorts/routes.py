@@ -20,7 +20,7 @@ from app.cohorts import chart, export, guidance, service
 from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort
 from app.config import Settings
-from app.db import DB, RowId
+from app.db import DB, RowId, parse_row_id
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import SlotStatus
@@ -88,7 +88,7 @@ def new_cohort_form(
 @router.post("/cohorten")
 def create_cohort(
     request: Request,
-    programme_id: Annotated[int, Form()],
+    programme_id: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     start_date: Annotated[str, Form()] = "",
     planned_end_date: Annotated[str, Form()] = "",
@@ -101,7 +101,7 @@ def create_cohort(
             db,
             actor=actor,
             registry=frameworks_of(request),
-            programme_id=programme_id,
+            programme_id=parse_row_id(programme_id) or 0,  # 0: no programme, refused as one not coordinated
             name=name,
             start_date=_parse_date(start_date),
             planned_end_date=_parse_date(planned_end_date),
@@ -219,12 +219,12 @@ async def import_people(
 
 def _person_id(value: str, label: str) -> int | None:
     """An empty choice means "— geen —"; anything else must be an id (never silently cleared)."""
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    if not value.isdecimal() or not value.isascii():
+    chosen = parse_row_id(value)
+    if chosen is None:
         raise InvalidInput(f"Kies een {label} uit de lijst.")
-    return int(value)
+    return chosen
 
 
 @router.get("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
@@ -245,7 +245,7 @@ def guidance_editor(
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/begeleiding")
 def assign_guidance(
     request: Request,
-    student_id: int,
+    student_id: RowId,
     supervisor_id: Annotated[str, Form()] = "",
     assessor_id: Annotated[str, Form()] = "",
     db: Session = DB,
@@ -277,7 +277,7 @@ def overview_filters(request: Request) -> overview_service.Filters:
 
     def number(name: str) -> int | None:
         value = params.get(name, "")
-        return int(value) if value.isdecimal() and len(value) < 10 else None
+        return parse_row_id(value)
 
     sort = params.get("sorteer", "gereedheid")
     status = params.get("status") or None

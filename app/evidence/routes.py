@@ -16,7 +16,7 @@ from app.accounts.service import Actor
 from app.assessment import service as assessment_service
 from app.bodylimit import large_body
 from app.dashboard.routes import own_portfolio, student_in_scope
-from app.db import DB, RowId
+from app.db import DB, RowId, parse_row_id
 from app.development import methods as method_tags
 from app.errors import NotFound
 from app.evidence import pdfactive, service
@@ -175,7 +175,7 @@ async def _read_form(request: Request) -> tuple[service.EvidenceInput, list[Spoo
         links=[line.strip() for line in one("links").splitlines() if line.strip()],
         privacy_confirmed=one("privacy") == "ja",
         eindtermen={code: one(f"onderbouwing_{code}") for code in codes},
-        keep_blob_ids=[int(v) for v in fields.get("keep_file", []) if v.isdecimal() and len(v) < 10],
+        keep_blob_ids=[i for i in map(parse_row_id, fields.get("keep_file", [])) if i is not None],
         methods=fields.get("methode", []),
     )
     return data, files

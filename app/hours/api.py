@@ -11,7 +11,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.dashboard.routes import student_in_scope
-from app.db import DB, RowId, as_utc
+from app.db import DB, IdField, RowId, as_utc
 from app.errors import ERROR_RESPONSES, NotFound, error_responses
 from app.framework.routes import registry_of
 from app.hours import service
@@ -79,7 +79,7 @@ class HoursRequest(BaseModel):
     workplace: str = Field(default="", description="Leeg: de werkplek uit de inschrijving.")
     eindtermen: list[str] = Field(default_factory=list)
     clients: list[str] = Field(default_factory=list, description="Cliëntcodes zoals K-017, nooit namen.")
-    replaces_id: int | None = Field(default=None, description="De teruggestuurde regel die dit corrigeert.")
+    replaces_id: IdField | None = Field(default=None, description="De teruggestuurde regel die dit corrigeert.")
 
 
 @router.post("/students/{student_id}/hours", status_code=201, responses=error_responses(400, 409))

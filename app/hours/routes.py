@@ -15,7 +15,7 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service as cohorts
 from app.dashboard.routes import student_in_scope
-from app.db import DB, RowId
+from app.db import DB, RowId, parse_row_id
 from app.errors import NotFound
 from app.framework.routes import registry_of
 from app.framework.schema import Framework
@@ -86,14 +86,15 @@ def _correction_form(db: Session, student_id: int, entry_id: int) -> service.Hou
 @router.get("/praktijkuren")
 def own_hours(
     request: Request,
-    corrigeer: int | None = None,
+    corrigeer: str = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.hours_write)),
 ) -> Response:
     student = db.get(User, actor.id)
     if student is None:
         raise NotFound()
-    form = _correction_form(db, actor.id, corrigeer) if corrigeer else None
+    correcting = parse_row_id(corrigeer)  # nonsense in the address bar: just the page, no correction form
+    form = _correction_form(db, actor.id, correcting) if correcting else None
     return _page(request, db, student, own=True, form=form)
 
 
@@ -110,7 +111,7 @@ async def log_hours(
         workplace=str(raw.get("werkplek", "")),
         eindtermen=[str(v) for v in raw.getlist("eindtermen")],
         clients=str(raw.get("clienten", "")),
-        replaces_id=int(replaces) if replaces.isdecimal() and len(replaces) < 10 else None,
+        replaces_id=parse_row_id(replaces),
     )
     try:
         service.log_hours(db, student_id=actor.id, data=data, registry=registry_of(request))
@@ -160,7 +161,7 @@ def _approve(
     made = service.approve_week(
         db,
         decider=portal.decider,
-        student_id=int(student) if student.isdecimal() and len(student) < 10 else None,
+        student_id=parse_row_id(student),
         week=week,
         seen_total=total,
         seen_ids=ids,

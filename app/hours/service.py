@@ -60,6 +60,8 @@ def parse_week(value: str) -> tuple[int, int]:
     if match is None:
         raise InvalidInput(N_("Kies een week (jjjj-Wnn)."))
     year, week = int(match.group(1)), int(match.group(2))
+    if not 1900 <= year <= 9998:  # the week after 9999-W52 is past date.max: nothing to look up there anyway
+        raise InvalidInput(N_("Kies een week (jjjj-Wnn)."))
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -13,7 +13,7 @@ from app.accounts.service import Actor
 from app.cohorts import guidance
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope
-from app.db import DB
+from app.db import DB, RowId, parse_row_id
 from app.errors import NotFound
 from app.evidence import service as evidence
 from app.evidence.routes import file_response
@@ -69,8 +69,9 @@ def _client_page(request: Request, db: Session, portal: Portal, status_code: int
 
 
 def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[str]]) -> Response:
-    ids = [int(v) for v in form.get("verzoek", []) if v.isdecimal()]
-    confirmed = {int(k.removeprefix("bevestig_")) for k in form if k.startswith("bevestig_") and k[9:].isdecimal()}
+    ids = [i for i in map(parse_row_id, form.get("verzoek", [])) if i is not None]
+    ticked = (parse_row_id(k.removeprefix("bevestig_")) for k in form if k.startswith("bevestig_"))
+    confirmed = {i for i in ticked if i is not None}
     made = service.decide_many(
         db, decider=portal.decider, submission_ids=ids, confirmed=confirmed, settings=settings_of(request)
     )
@@ -111,7 +112,7 @@ def notification_choice(
 
 @router.get("/aftekenen/{submission_id}")
 def review_page(
-    request: Request, submission_id: int, db: Session = DB, portal: Portal = Depends(signed_in_portal)
+    request: Request, submission_id: RowId, db: Session = DB, portal: Portal = Depends(signed_in_portal)
 ) -> Response:
     return _review(request, db, portal, submission_id)
 
@@ -119,7 +120,7 @@ def review_page(
 @router.post("/aftekenen/{submission_id}")
 def decide(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     besluit: Annotated[str, Form()] = "",
     toelichting: Annotated[str, Form()] = "",
     db: Session = DB,
@@ -136,13 +137,14 @@ def _review(request: Request, db: Session, portal: Portal, submission_id: int) -
     )
     student_id = view.student.id or 0
     if portal.link is not None:
-        log_link_view(
-            db,
-            supervisor_id=portal.decider.user_id,
-            student_id=student_id,
-            kind="aftekenverzoek",
-            object_id=submission_id,
-        )
+        if request.method != "HEAD":  # a mail scanner's HEAD is not the praktijkbegeleider looking
+            log_link_view(
+                db,
+                supervisor_id=portal.decider.user_id,
+                student_id=student_id,
+                kind="aftekenverzoek",
+                object_id=submission_id,
+            )
     else:
         log_view(request, db, student_id=student_id, kind="aftekenverzoek", object_id=submission_id)
     return render(request, "signoff/review.html", {"portal": portal, "view": view})
@@ -174,7 +176,7 @@ def _decide(
 # --- through a link (no account) ------------------------------------------------------------------------------
 
 
-@router.get("/link/{token}", dependencies=[Depends(public)])
+@router.api_route("/link/{token}", methods=["GET", "HEAD"], dependencies=[Depends(public)], include_in_schema=False)
 def link_home(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     return _client_page(request, db, portal)
 
@@ -221,9 +223,14 @@ def link_notification_choice(
     return redirect(portal.base, request)
 
 
-@router.get("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
+@router.api_route(
+    "/link/{token}/verzoeken/{submission_id}",
+    methods=["GET", "HEAD"],
+    dependencies=[Depends(public)],
+    include_in_schema=False,
+)
 def link_review(
-    request: Request, submission_id: int, db: Session = DB, portal: Portal = Depends(link_portal)
+    request: Request, submission_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)
 ) -> Response:
     return _review(request, db, portal, submission_id)
 
@@ -231,7 +238,7 @@ def link_review(
 @router.post("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
 def link_decide(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     besluit: Annotated[str, Form()] = "",
     toelichting: Annotated[str, Form()] = "",
     db: Session = DB,
@@ -240,14 +247,20 @@ def link_decide(
     return _decide(request, db, portal, submission_id, besluit, toelichting)
 
 
-@router.get("/link/{token}/bestanden/{blob_id}", dependencies=[Depends(public)])
-def link_file(request: Request, blob_id: int, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
+@router.api_route(
+    "/link/{token}/bestanden/{blob_id}",
+    methods=["GET", "HEAD"],
+    dependencies=[Depends(public)],
+    include_in_schema=False,
+)
+def link_file(request: Request, blob_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     """A file of a submitted version, for the link's praktijkbegeleider only (same checks as a signed-in one)."""
     actor = accounts.actor_for(db, user_id=portal.decider.user_id)
     blob = evidence.visible_blob(db, actor=actor, blob_id=blob_id)
-    log_link_view(
-        db, supervisor_id=portal.decider.user_id, student_id=blob.student_id, kind="bestand", object_id=blob.id
-    )
+    if request.method != "HEAD":
+        log_link_view(
+            db, supervisor_id=portal.decider.user_id, student_id=blob.student_id, kind="bestand", object_id=blob.id
+        )
     return file_response(request.app.state.storage, blob, inline=False)
 
 
@@ -272,7 +285,7 @@ def propose_own_supervisor(
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen")
 def invite_for_student(
     request: Request,
-    student_id: int,
+    student_id: RowId,
     naam: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     functie: Annotated[str, Form()] = "",
@@ -300,7 +313,7 @@ def invite_for_student(
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken")
 def revoke_links(
     request: Request,
-    student_id: int,
+    student_id: RowId,
     db: Session = DB,
     actor: Actor = Depends(require(Permission.assignment_manage)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
