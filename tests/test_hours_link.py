@@ -101,8 +101,9 @@ def test_supervisor_approves_a_week_from_the_mailed_link(
     assert hours.hours_totals(db, student_id=world.student.id or 0).approved == 0
 
     approved = browser.post(f"{link}/uren/week", data={**fields, "bevestig": "ja"})
-    assert approved.status_code == 200, approved.text
-    assert "Week goedgekeurd" in approved.text
+    assert approved.status_code == 303 and approved.headers["location"] == link, approved.text
+    assert "Week goedgekeurd: 2 regels praktijkuren." in browser.get(link).text  # #16 items 2+3: said once
+    assert "Week goedgekeurd" not in browser.get(link).text
 
     db.expire_all()
     totals = hours.hours_totals(db, student_id=world.student.id or 0)
@@ -148,7 +149,8 @@ def test_link_returns_an_entry_with_a_reason_and_the_student_corrects_it(
     no_reason = browser.post(f"{base}/uren/{entry.id}/terug", data={"toelichting": "  "})
     assert no_reason.status_code == 422
     returned = browser.post(f"{base}/uren/{entry.id}/terug", data={"toelichting": "Overleg telt niet mee."})
-    assert returned.status_code == 200
+    assert returned.status_code == 303 and returned.headers["location"] == base
+    assert "De uren zijn teruggestuurd naar de student." in browser.get(base).text
     mail = _mails_to(db, world.student.email)[-1]
     assert "Overleg telt niet mee." in mail.body and f"/praktijkuren?corrigeer={entry.id}" in mail.body
 
@@ -178,7 +180,7 @@ def test_link_returns_an_entry_with_a_reason_and_the_student_corrects_it(
     form = page[page.index(f'action="{base}/uren/week"') :]
     fields = {name: _hidden(form, name) for name in ("student", "week", "totaal", "regels")}
     assert Decimal(fields["totaal"]) == 9
-    assert browser.post(f"{base}/uren/week", data={**fields, "bevestig": "ja"}).status_code == 200
+    assert browser.post(f"{base}/uren/week", data={**fields, "bevestig": "ja"}).status_code == 303
     db.expire_all()
     totals = hours.hours_totals(db, student_id=world.student.id or 0)
     assert (totals.approved, totals.pending, totals.returned) == (9, 0, 0)

@@ -24,8 +24,8 @@ from app.hours.models import HoursStatus
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.signoff import service as signoff
-from app.signoff.routes import Portal, _client_page, link_portal, signed_in_portal
-from app.web import public, redirect, render, require, settings_of
+from app.signoff.routes import Portal, link_portal, signed_in_portal
+from app.web import public, redirect, redirect_with_notice, render, require, settings_of
 
 router = APIRouter()
 
@@ -169,10 +169,11 @@ def _approve(
     )
     if portal.link is not None:
         signoff.mark_used(db, link=portal.link)
-    request.state.notice = lazy_n(
+    # 303 to the list (a refresh does not approve again), which says what was approved, once.
+    notice = lazy_n(
         "Week goedgekeurd: %(num)d regel praktijkuren.", "Week goedgekeurd: %(num)d regels praktijkuren.", len(made)
     )
-    return _client_page(request, db, portal)
+    return redirect_with_notice(portal.base, notice, request)
 
 
 def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason: str) -> Response:
@@ -181,8 +182,7 @@ def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason
     service.return_entry(db, decider=portal.decider, entry_id=entry_id, comment=reason, settings=settings_of(request))
     if portal.link is not None:
         signoff.mark_used(db, link=portal.link)
-    request.state.notice = lazy("De uren zijn teruggestuurd naar de student.")
-    return _client_page(request, db, portal)
+    return redirect_with_notice(portal.base, lazy("De uren zijn teruggestuurd naar de student."), request)
 
 
 @router.post("/aftekenen/uren/week")
