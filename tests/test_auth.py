@@ -103,6 +103,7 @@ def test_disabling_an_account_ends_its_sessions_at_once(
     assert app.state.settings.session_cookie not in again.cookies
     # Re-enabling lets the person in again.
     assert admin.post(f"/beheer/gebruikers/{world.student.id}/deblokkeren").status_code == 303
+    assert f"{world.student.name} is gedeblokkeerd en kan weer inloggen." in admin.get("/beheer/gebruikers").text
     login(again, world.student.email)
 
 

@@ -269,5 +269,6 @@ def enable_user(
     db: Session = DB,
     actor: Actor = Depends(require(Permission.user_manage)),
 ) -> Response:
-    service.set_active(db, user_id=user_id, active=True, actor_id=actor.id)
-    return redirect("/beheer/gebruikers", request)
+    user = service.set_active(db, user_id=user_id, active=True, actor_id=actor.id)
+    notice = lazy("%(name)s is gedeblokkeerd en kan weer inloggen.", name=user.name)
+    return redirect_with_notice("/beheer/gebruikers", notice, request)
