@@ -353,7 +353,10 @@ def _seed_sealed(session: Session, *, student: User, registry: Any, storage: "St
     from app.signoff import service as signoff
 
     actor = accounts_service.actor_for(session, user_id=student.id or 0)
-    framework = registry.get("bvjn-eindtermen", "2012")
+    enrolment = session.exec(select(Enrolment).where(Enrolment.student_id == student.id)).one()
+    cohort = session.get(Cohort, enrolment.cohort_id)
+    assert cohort is not None
+    framework = registry.get(cohort.framework_id, cohort.framework_version)  # the cohort's own framework
     codes = [e.code for e in framework.eindtermen]
     data = evidence.EvidenceInput(
         title="Eindverslag praktijkperiode",
@@ -365,7 +368,6 @@ def _seed_sealed(session: Session, *, student: User, registry: Any, storage: "St
     )
     evidence.save_evidence(session, actor=actor, registry=registry, storage=storage, data=data)
     made = evidence.submit_slots(session, actor=actor, registry=registry, codes=codes, message="Mijn eindverslag.")
-    enrolment = session.exec(select(Enrolment).where(Enrolment.student_id == student.id)).one()
     supervisor = session.get(User, enrolment.supervisor_id or 0)
     assert supervisor is not None
     decider = signoff.Decider(
@@ -380,7 +382,7 @@ def _seed_sealed(session: Session, *, student: User, registry: Any, storage: "St
             registry=registry,
             student_id=student.id or 0,
             code=submission.eindterm_code,
-            score="voldoende",
+            score=framework.readiness.minimum_score,  # the lowest score that counts: sealed, not a showcase
             feedback="Voldoende aangetoond in de praktijk.",
         )
     coordinator = session.exec(select(User).where(User.email == _email(COORDINATOR[1]))).one()

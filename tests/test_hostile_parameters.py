@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, get_args, get_origin
 from urllib.parse import quote
@@ -228,7 +227,6 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
         "part": "pdf",
         "assignment_id": str(assignment.id if assignment else 1),
         "token": token,
-        "_today": date.today().isoformat(),
     }
 
 
