@@ -137,7 +137,11 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     invited = student.post(
         "/portfolio/praktijkbegeleider", data={"naam": "Kees Werkvloer", "email": "kees@bakkerij.nl", "functie": "Chef"}
     )
-    assert invited.status_code == 303
+    assert invited.status_code == 303 and invited.headers["location"] == "/portfolio"
+    portfolio = student.get("/portfolio").text
+    assert "Uw voorstel is verstuurd." in portfolio  # the next page says what happened, once
+    assert "Uw voorstel Kees Werkvloer (kees@bakkerij.nl) wacht op goedkeuring" in portfolio
+    assert "Uw voorstel is verstuurd." not in student.get("/portfolio").text
     # A voorstel only: no account and no mail until the coordinator approves it.
     assert accounts.get_user_by_email(db, email="kees@bakkerij.nl") is None
     assert mails_to(db, "kees@bakkerij.nl") == []
@@ -169,8 +173,14 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     assert len(decisions) == 3
     assert {(d.decided_by_name, d.decided_by_email) for d in decisions} == {("Kees de Bakker", "kees@bakkerij.nl")}
     assert all(d.via_link_id is not None for d in decisions)
+    # Revoking asks for confirmation first: without the tick nothing is revoked and the form says why.
+    revoke_url = f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken"
+    unconfirmed = coordinator.post(revoke_url)
+    assert unconfirmed.status_code == 422 and "Vink aan dat u de persoonlijke links wilt intrekken" in unconfirmed.text
+    assert phone.get(link).status_code == 200
+    assert 'name="bevestig"' in coordinator.get(f"/studenten/{world.student.id}").text
     # Revoked: the same link no longer works.
-    revoke = coordinator.post(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken")
+    revoke = coordinator.post(revoke_url, data={"bevestig": "ja"})
     assert revoke.status_code == 303 and revoke.headers["location"] == f"/studenten/{world.student.id}"
     shown = coordinator.get(revoke.headers["location"]).text
     assert "aftekenlink ingetrokken." in shown or "aftekenlinks ingetrokken." in shown
