@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.permissions import permissions_for
+from app.assessment import service as assessment
 from app.cohorts.models import Enrolment, SupervisorAssignment
 from app.db import utcnow
 from app.errors import Conflict, Forbidden
@@ -376,8 +377,23 @@ def test_portfolio_offers_submit_only_where_it_can_and_says_why_not(
     """#16 item 10: checkboxes only on slots that can be submitted now; the others say why, in place."""
     submit(app, db, world, ["IA-a"])
     (returned,) = submit(app, db, world, ["IA-b"])
+    (impossible,) = submit(app, db, world, ["IA-e"])
+    (failed,) = submit(app, db, world, ["IA-f"])
     decider = signoff.Decider(user_id=world.supervisor.id or 0, name="Sandra Mulder", email=world.supervisor.email)
     signoff.decide(db, decider=decider, submission_id=returned.id or 0, decision="terug", comment="Meer diepgang.")
+    signoff.decide(
+        db, decider=decider, submission_id=impossible.id or 0, decision="niet_mogelijk", comment="Geen cliënten."
+    )
+    signoff.decide(db, decider=decider, submission_id=failed.id or 0, decision="afgetekend", comment="")
+    assessment.score(
+        db,
+        actor=accounts.actor_for(db, user_id=world.assessor.id or 0),
+        registry=app.state.frameworks,
+        student_id=world.student.id or 0,
+        code="IA-f",
+        score="onvoldoende",
+        feedback="Nog te weinig.",
+    )
     actor = student_actor(world)
     for title, links in (("Zonder", {"IA-c": ""}), ("Met", {"IA-d": "Onderbouwing bij IA-d"})):
         data = evidence.EvidenceInput(
@@ -404,5 +420,8 @@ def test_portfolio_offers_submit_only_where_it_can_and_says_why_not(
         ("IA-a", "Wacht op aftekening"),
         ("IA-b", "Teruggegeven: pas eerst het bewijs aan"),
         ("IA-c", "Nog geen onderbouwing"),
+        # A slot the student cannot move forward says whose move it is (#16 item 10, for every state).
+        ("IA-e", "de opleidingscoördinator regelt een vervangende opdracht"),
+        ("IA-f", "Onvoldoende beoordeeld: bespreek met uw beoordelaar"),
     ):
         assert f'value="{code}"' not in item(code) and why in item(code), code
