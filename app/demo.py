@@ -49,6 +49,7 @@ STUDENTS = [
 
 
 SEALED_STUDENT = 8  # the index in STUDENTS of the student whose portfolio the demo seals
+WAITING_STUDENT = 2  # Sanne Bos: her open request waits longer than a week (the reminders have work)
 
 
 def _email(login: str) -> str:
@@ -295,8 +296,27 @@ def _seed_evidence(session: Session, *, students: list[User], storage: "Storage"
                 scores=scores.get(index, []),
                 registry=registry,
             )
+    if len(students) > WAITING_STUDENT:
+        _age_open_requests(session, student=students[WAITING_STUDENT], days=9)
     if len(students) > SEALED_STUDENT:
         _seed_sealed(session, student=students[SEALED_STUDENT], registry=registry, storage=storage)
+
+
+def _age_open_requests(session: Session, *, student: User, days: int) -> None:
+    """Back-date one student's open requests, so `make run` shows a praktijkbegeleider with requests older than a
+    week (the reminder and the coordinator's escalation then have something to do). A Core UPDATE: demo seeding
+    only; the application never edits a submission (`AppendOnly`, and not bound into the audit chain)."""
+    from sqlalchemy import update
+
+    from app.db import utcnow
+    from app.evidence.models import Submission
+
+    session.flush()
+    session.execute(
+        update(Submission)
+        .where(col(Submission.student_id) == student.id)
+        .values(submitted_at=utcnow() - timedelta(days=days))
+    )
 
 
 def _seed_decisions(

@@ -202,6 +202,9 @@ def render(
     # Set here, in the context that renders: a context variable set inside a threadpool dependency
     # would not reach the template.
     set_locale(request_locale(request))
+    # A flash is for the page a redirect leads to, always a full navigation (`redirect` sends HX-Redirect to
+    # HTMX): an HTMX fragment (a status poll, a filter) neither shows nor clears it, so a poll cannot eat it.
+    flash = None if is_htmx(request) else read_flash(request)
     ctx: dict[str, Any] = {
         "request": request,
         "actor": getattr(request.state, "actor", None),
@@ -209,14 +212,14 @@ def render(
         "locale": get_locale(),
         "locales": SUPPORTED_LOCALES,
         "htmx": is_htmx(request),
-        "notice": getattr(request.state, "notice", None) or read_flash(request),
+        "notice": getattr(request.state, "notice", None) or flash,
         "Permission": Permission,
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
     if is_htmx(request):
         response.headers["Vary"] = "HX-Request"
-    if FLASH_COOKIE in request.cookies:
+    if FLASH_COOKIE in request.cookies and not is_htmx(request):
         response.delete_cookie(FLASH_COOKIE, path="/")  # one-shot: shown once, then gone
     return response
 

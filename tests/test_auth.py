@@ -138,6 +138,19 @@ def test_blocking_redirects_and_the_notice_shows_once(
     assert f"{world.student.name} is geblokkeerd." not in admin.get("/beheer/gebruikers").text
 
 
+def test_an_htmx_fragment_in_between_does_not_eat_the_notice(
+    app: FastAPI, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """A status poll or a filter (an HTMX fragment) between the redirect and the page neither shows nor clears
+    the one-shot notice: the full page it was meant for still shows it."""
+    admin = client_factory()
+    login(admin, world.admin.email)
+    admin.post(f"/beheer/gebruikers/{world.student.id}/blokkeren", data={"bevestig": "ja"})
+    fragment = admin.get("/beheer/gebruikers", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "is geblokkeerd." not in fragment.text
+    assert f"{world.student.name} is geblokkeerd." in admin.get("/beheer/gebruikers").text
+
+
 def test_blocking_asks_for_confirmation(app: FastAPI, db: Session, world: World, client: Browser) -> None:
     login(client, world.admin.email)
     page = client.get("/beheer/gebruikers").text

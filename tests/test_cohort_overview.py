@@ -525,3 +525,40 @@ def test_an_onvoldoende_score_is_never_shown_like_a_pass(
     assert '<span class="badge status-onvoldoende">beoordeeld: onvoldoende</span>' in mine
     slot = client.get(f"/studenten/{world.student.id}/eindtermen/{failed}").text
     assert '<span class="badge status-onvoldoende">beoordeeld: onvoldoende</span>' in slot
+
+
+def test_the_status_filter_keeps_onvoldoende_apart_from_a_pass(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """#16 item 7: filtering on "beoordeeld" finds scores at the minimum or better; "beoordeeld: onvoldoende" is
+    its own choice, so a failed score never turns up among the passes."""
+    framework = app.state.frameworks.get("bvjn-eindtermen", "2012")
+    failed, passed = framework.eindtermen[0].code, framework.eindtermen[1].code
+
+    def scored(code: str, score: str) -> None:
+        db.add(
+            Slot(
+                student_id=world.student.id,
+                framework_id="bvjn-eindtermen",
+                framework_version="2012",
+                eindterm_code=code,
+                status="beoordeeld",
+                evidence_count=1,
+                score=score,
+            )
+        )
+        db.commit()
+
+    def listed(status: str) -> bool:
+        page = client.get(f"/cohorten/{world.cohort.id}/overzicht?status={status}").text
+        return world.student.name in page.split("<tbody>", 1)[1]
+
+    scored(failed, "onvoldoende")
+    login(client, world.coordinator.email)
+    page = client.get(f"/cohorten/{world.cohort.id}/overzicht").text
+    assert '<option value="onvoldoende" >beoordeeld: onvoldoende</option>' in page
+    assert listed("onvoldoende") and not listed("beoordeeld")
+    scored(passed, "voldoende")
+    assert listed("beoordeeld") and listed("onvoldoende")
+    view_counts = client.get(f"/cohorten/{world.cohort.id}/overzicht?status=onvoldoende").text
+    assert f'title="{failed}: beoordeeld: onvoldoende">O</td>' in view_counts

@@ -495,3 +495,17 @@ def test_the_demo_shows_an_onvoldoende_and_a_sealed_portfolio(app, db: Session) 
     students = db.exec(select(User).where(col(User.student_number).is_not(None))).all()
     sealed = [s for s in students if seal.is_sealed(db, student_id=s.id or 0)]
     assert len(sealed) == 1 and sealed[0].id not in {slot.student_id for slot in failed}
+    # A returned slot, and a praktijkbegeleider with a request waiting longer than a week (reminders have work).
+    assert db.exec(select(Slot).where(Slot.status == "terug")).first() is not None
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.evidence.models import Submission
+
+    week_ago = utcnow() - timedelta(days=7)
+    waiting = db.exec(
+        select(Slot, Submission)
+        .join(Submission, col(Submission.id) == Slot.submission_id)
+        .where(Slot.status == "ter_aftekening", col(Submission.submitted_at) < week_ago)
+    ).all()
+    assert waiting and all(submission.supervisor_id for _, submission in waiting)

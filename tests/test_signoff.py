@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.permissions import permissions_for
+from app.assessment import service as assessment
 from app.cohorts.models import Enrolment, SupervisorAssignment
 from app.db import utcnow
 from app.errors import Conflict, Forbidden
@@ -137,7 +138,11 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     invited = student.post(
         "/portfolio/praktijkbegeleider", data={"naam": "Kees Werkvloer", "email": "kees@bakkerij.nl", "functie": "Chef"}
     )
-    assert invited.status_code == 303
+    assert invited.status_code == 303 and invited.headers["location"] == "/portfolio"
+    portfolio = student.get("/portfolio").text
+    assert "Uw voorstel is verstuurd." in portfolio  # the next page says what happened, once
+    assert "Uw voorstel Kees Werkvloer (kees@bakkerij.nl) wacht op goedkeuring" in portfolio
+    assert "Uw voorstel is verstuurd." not in student.get("/portfolio").text
     # A voorstel only: no account and no mail until the coordinator approves it.
     assert accounts.get_user_by_email(db, email="kees@bakkerij.nl") is None
     assert mails_to(db, "kees@bakkerij.nl") == []
@@ -169,8 +174,14 @@ def test_account_free_link_from_invitation_to_three_sign_offs(
     assert len(decisions) == 3
     assert {(d.decided_by_name, d.decided_by_email) for d in decisions} == {("Kees de Bakker", "kees@bakkerij.nl")}
     assert all(d.via_link_id is not None for d in decisions)
+    # Revoking asks for confirmation first: without the tick nothing is revoked and the form says why.
+    revoke_url = f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken"
+    unconfirmed = coordinator.post(revoke_url)
+    assert unconfirmed.status_code == 422 and "Vink aan dat u de persoonlijke links wilt intrekken" in unconfirmed.text
+    assert phone.get(link).status_code == 200
+    assert 'name="bevestig"' in coordinator.get(f"/studenten/{world.student.id}").text
     # Revoked: the same link no longer works.
-    revoke = coordinator.post(f"/cohorten/{world.cohort.id}/studenten/{world.student.id}/links-intrekken")
+    revoke = coordinator.post(revoke_url, data={"bevestig": "ja"})
     assert revoke.status_code == 303 and revoke.headers["location"] == f"/studenten/{world.student.id}"
     shown = coordinator.get(revoke.headers["location"]).text
     assert "aftekenlink ingetrokken." in shown or "aftekenlinks ingetrokken." in shown
@@ -366,8 +377,23 @@ def test_portfolio_offers_submit_only_where_it_can_and_says_why_not(
     """#16 item 10: checkboxes only on slots that can be submitted now; the others say why, in place."""
     submit(app, db, world, ["IA-a"])
     (returned,) = submit(app, db, world, ["IA-b"])
+    (impossible,) = submit(app, db, world, ["IA-e"])
+    (failed,) = submit(app, db, world, ["IA-f"])
     decider = signoff.Decider(user_id=world.supervisor.id or 0, name="Sandra Mulder", email=world.supervisor.email)
     signoff.decide(db, decider=decider, submission_id=returned.id or 0, decision="terug", comment="Meer diepgang.")
+    signoff.decide(
+        db, decider=decider, submission_id=impossible.id or 0, decision="niet_mogelijk", comment="Geen cliënten."
+    )
+    signoff.decide(db, decider=decider, submission_id=failed.id or 0, decision="afgetekend", comment="")
+    assessment.score(
+        db,
+        actor=accounts.actor_for(db, user_id=world.assessor.id or 0),
+        registry=app.state.frameworks,
+        student_id=world.student.id or 0,
+        code="IA-f",
+        score="onvoldoende",
+        feedback="Nog te weinig.",
+    )
     actor = student_actor(world)
     for title, links in (("Zonder", {"IA-c": ""}), ("Met", {"IA-d": "Onderbouwing bij IA-d"})):
         data = evidence.EvidenceInput(
@@ -394,5 +420,8 @@ def test_portfolio_offers_submit_only_where_it_can_and_says_why_not(
         ("IA-a", "Wacht op aftekening"),
         ("IA-b", "Teruggegeven: pas eerst het bewijs aan"),
         ("IA-c", "Nog geen onderbouwing"),
+        # A slot the student cannot move forward says whose move it is (#16 item 10, for every state).
+        ("IA-e", "de opleidingscoördinator regelt een vervangende opdracht"),
+        ("IA-f", "Onvoldoende beoordeeld: bespreek met uw beoordelaar"),
     ):
         assert f'value="{code}"' not in item(code) and why in item(code), code

@@ -113,14 +113,16 @@ class _Shape:
     assessor: bool
     workplace: bool
     search: bool
-    status: str | None  # None, "leeg" (its own query) or "other" (the status is a parameter)
+    # None, "leeg" (its own query), "beoordeeld"/"onvoldoende" (split by the score) or "other" (a parameter)
+    status: str | None
     sort: str
     groups_only: bool
     paginate: bool
 
     @classmethod
     def of(cls, filters: Filters, *, paginate: bool) -> "_Shape":
-        status = None if not filters.status else "leeg" if filters.status == SlotStatus.leeg.value else "other"
+        own_query = {SlotStatus.leeg.value, SlotStatus.beoordeeld.value, ONVOLDOENDE}
+        status = None if not filters.status else filters.status if filters.status in own_query else "other"
         return cls(
             supervisor=bool(filters.supervisor_id),
             assessor=bool(filters.assessor_id),
@@ -147,12 +149,12 @@ def _parameters(cohort: Cohort, filters: Filters) -> dict[str, Any]:
         values["workplace"] = filters.workplace
     if filters.search:
         values["search"] = f"%{filters.search.strip().lower()}%"
-    if filters.status and filters.status != SlotStatus.leeg.value:
+    if filters.status and _Shape.of(filters, paginate=False).status == "other":
         values["status"] = filters.status
     return values
 
 
-def _filtered_enrolments(shape: _Shape, total_eindtermen: int):  # type: ignore[no-untyped-def]
+def _filtered_enrolments(shape: _Shape, framework: Framework):  # type: ignore[no-untyped-def]
     statement = (
         select(Enrolment.id).join(User, col(User.id) == Enrolment.student_id).where(Enrolment.cohort_id == _COHORT)
     )
@@ -173,9 +175,16 @@ def _filtered_enrolments(shape: _Shape, total_eindtermen: int):  # type: ignore[
             select(Slot.student_id)
             .where(Slot.status != SlotStatus.leeg.value, *_in_framework_version())
             .group_by(col(Slot.student_id))
-            .having(func.count() >= total_eindtermen)
+            .having(func.count() >= len(framework.eindtermen))
         )
         statement = statement.where(col(Enrolment.student_id).not_in(full))
+    elif shape.status in (SlotStatus.beoordeeld.value, ONVOLDOENDE):
+        # "beoordeeld" means scored at the minimum or better; below it is "onvoldoende", never filtered as a pass.
+        below = col(Slot.score).in_(failing_scores(framework))
+        score = below if shape.status == ONVOLDOENDE else ~below
+        scored = and_(col(Slot.status) == SlotStatus.beoordeeld.value, score)
+        having = select(Slot.student_id).where(scored, *_in_framework_version())
+        statement = statement.where(col(Enrolment.student_id).in_(having))
     elif shape.status:
         having = select(Slot.student_id).where(Slot.status == bindparam("status"), *_in_framework_version())
         statement = statement.where(col(Enrolment.student_id).in_(having))
@@ -184,6 +193,16 @@ def _filtered_enrolments(shape: _Shape, total_eindtermen: int):  # type: ignore[
 
 def passing_scores(framework: Framework) -> list[str]:
     return [code for code in framework.scale_codes if framework.meets_minimum_score(code)]
+
+
+def failing_scores(framework: Framework) -> list[str]:
+    return [code for code in framework.scale_codes if not framework.meets_minimum_score(code)]
+
+
+def _shown_status(framework: Framework):  # type: ignore[no-untyped-def]
+    """SQL for the status as shown: a beoordeeld slot below the minimum score is onvoldoende, never like a pass."""
+    below = and_(col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(failing_scores(framework)))
+    return case((below, ONVOLDOENDE), else_=col(Slot.status))
 
 
 def met_condition(framework: Framework):  # type: ignore[no-untyped-def]
@@ -242,7 +261,7 @@ class _Statements:
 
 
 def _build(framework: Framework, shape: _Shape) -> _Statements:
-    ids = _filtered_enrolments(shape, len(framework.eindtermen)).subquery()
+    ids = _filtered_enrolments(shape, framework).subquery()
     filtered = select(ids.c.id)
     progress = _progress_per_student(framework)
     supervisor, assessor = aliased(User), aliased(User)
@@ -287,12 +306,7 @@ def _build(framework: Framework, shape: _Shape) -> _Statements:
         column_counts = None
     else:
         # One row per student: "code:status:met,code:status:met,…" (2,000 rows for a whole cohort, not 112,000).
-        # A beoordeeld slot with a score below the minimum is shown as onvoldoende: never like a pass.
-        failing = [code for code in framework.scale_codes if not framework.meets_minimum_score(code)]
-        shown = case(
-            (and_(col(Slot.status) == SlotStatus.beoordeeld.value, col(Slot.score).in_(failing)), ONVOLDOENDE),
-            else_=col(Slot.status),
-        )
+        shown = _shown_status(framework)
         cell = col(Slot.eindterm_code) + ":" + shown + ":" + case((met_condition(framework), "1"), else_="0")
         slots = (
             sa_select(col(Slot.student_id), func.aggregate_strings(cell, ","))
@@ -302,13 +316,13 @@ def _build(framework: Framework, shape: _Shape) -> _Statements:
         column_counts = (
             sa_select(
                 col(Slot.eindterm_code),
-                col(Slot.status),
+                shown,
                 func.count(),
                 func.sum(case((met_condition(framework), 1), else_=0)),
             )
             .join(Enrolment, col(Enrolment.student_id) == Slot.student_id)
             .where(col(Enrolment.id).in_(filtered), *_in_framework_version())
-            .group_by(col(Slot.eindterm_code), col(Slot.status))
+            .group_by(col(Slot.eindterm_code), shown)
         )
     return _Statements(
         framework=framework,

@@ -23,7 +23,6 @@ from app.config import Settings
 from app.db import DB, RowId, parse_row_id
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
-from app.evidence.models import SlotStatus
 from app.evidence.status import STATUS_LABELS
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
@@ -287,7 +286,7 @@ def overview_filters(request: Request) -> overview_service.Filters:
         supervisor_id=number("praktijkbegeleider"),
         assessor_id=number("beoordelaar"),
         workplace=(params.get("werkplek") or None),
-        status=status if status in {s.value for s in SlotStatus} else None,
+        status=status if status in HEATMAP_SYMBOLS else None,  # every status as shown, onvoldoende included
         search=(params.get("zoek") or "").strip()[:100] or None,
         sort=sort if sort in overview_service.SORTS else "gereedheid",
         page=number("pagina") or 1,
@@ -369,7 +368,7 @@ def cohort_overview(
         {
             "view": view,
             "heatmap_row": heatmap_row(view.framework),
-            "statuses": [s.value for s in SlotStatus],
+            "statuses": list(HEATMAP_SYMBOLS),
             "legend": list(HEATMAP_SYMBOLS),
             "symbols": HEATMAP_SYMBOLS,
             "query": urlencode(filters.query(pagina=None)),

@@ -69,7 +69,7 @@ def _portfolio_page(
         evidence_service.submit_blockers(
             db,
             student_id=view.student.id or 0,
-            statuses={s.eindterm.code: s.status for g in view.groups for s in g.slots},
+            statuses={s.eindterm.code: s.shown_status for g in view.groups for s in g.slots},
         )
         if editable
         else {}

@@ -35,6 +35,7 @@ from app.evidence.models import (
     Submission,
 )
 from app.evidence.pdfactive import has_active_content
+from app.evidence.status import ONVOLDOENDE
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
@@ -434,12 +435,15 @@ def visible_blob(session: Session, *, actor: Actor, blob_id: int) -> Blob:
 NO_JUSTIFICATION = N_("Nog geen onderbouwing: leg in het bewijsstuk uit waarom het deze eindterm aantoont.")
 WAITING = N_("Wacht op aftekening door uw praktijkbegeleider.")
 UNCHANGED = N_("Teruggegeven: pas eerst het bewijs aan (een nieuwe versie) en dien dan opnieuw in.")
+NOT_POSSIBLE = N_("Niet mogelijk op deze werkplek: de opleidingscoördinator regelt een vervangende opdracht.")
+BELOW_MINIMUM = N_("Onvoldoende beoordeeld: bespreek met uw beoordelaar wat nog nodig is; die kan opnieuw beoordelen.")
 
 
 def submit_blockers(session: Session, *, student_id: int, statuses: dict[str, str]) -> dict[str, str | None]:
     """Per eindterm with evidence whose slot is open or waiting: None when it can be submitted now, else why
     not — the checks of `submit_slots` (a justification on a current version; a returned slot only with changed
-    evidence), in at most two queries. `statuses` are the slots' statuses by eindterm code."""
+    evidence), in at most two queries. `statuses` are the slots' statuses as shown (onvoldoende apart from
+    beoordeeld) by eindterm code."""
     rows = session.exec(
         select(EvidenceLink.eindterm_code, EvidenceVersion.id, EvidenceLink.justification)
         .join(EvidenceVersion, col(EvidenceLink.version_id) == EvidenceVersion.id)
@@ -467,7 +471,11 @@ def submit_blockers(session: Session, *, student_id: int, statuses: dict[str, st
         status = statuses.get(code, SlotStatus.leeg.value)
         if status == SlotStatus.ter_aftekening.value:
             blockers[code] = WAITING
-        elif status in LOCKED_STATUSES or status == SlotStatus.niet_mogelijk.value:
+        elif status == SlotStatus.niet_mogelijk.value:
+            blockers[code] = NOT_POSSIBLE  # the way forward is not the student's: say whose it is
+        elif status == ONVOLDOENDE:
+            blockers[code] = BELOW_MINIMUM
+        elif status in LOCKED_STATUSES:
             continue  # the badge says it all
         elif not justified.get(code):
             blockers[code] = NO_JUSTIFICATION

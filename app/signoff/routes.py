@@ -14,12 +14,12 @@ from app.cohorts import guidance
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope
 from app.db import DB, RowId, parse_row_id
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.evidence import service as evidence
 from app.evidence.routes import file_response
 from app.framework.routes import registry_of
 from app.hours import service as hours
-from app.i18n import lazy, lazy_n
+from app.i18n import N_, lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
 from app.signoff import service
 from app.signoff.models import SupervisorLink
@@ -279,7 +279,8 @@ def propose_own_supervisor(
 ) -> Response:
     """A voorstel only: the opleiding approves it. Known and unknown addresses get the same answer."""
     guidance.propose(db, actor=actor, name=naam, email=email, function=functie, workplace=werkplek)
-    return redirect("/portfolio?voorstel=verstuurd", request)
+    sent = lazy("Uw voorstel is verstuurd. De opleiding keurt het goed voordat er iets wordt gekoppeld.")
+    return redirect_with_notice("/portfolio", sent, request)
 
 
 @router.post("/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen")
@@ -314,10 +315,13 @@ def invite_for_student(
 def revoke_links(
     request: Request,
     student_id: RowId,
+    bevestig: Annotated[str, Form()] = "",
     db: Session = DB,
     actor: Actor = Depends(require(Permission.assignment_manage)),
     cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
 ) -> Response:
+    if bevestig != "ja":  # destructive: open links stop working at once; the form asks to confirm
+        raise InvalidInput(N_("Vink aan dat u de persoonlijke links wilt intrekken."))
     supervisor_id = service.current_supervisor_id(db, cohort_id=cohort.id or 0, student_id=student_id)
     revoked = service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
     notice = lazy_n("%(num)d aftekenlink ingetrokken.", "%(num)d aftekenlinks ingetrokken.", revoked)

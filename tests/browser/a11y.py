@@ -20,6 +20,19 @@ _CSRF = re.compile(r"(csrf_token=)[^&]+")
 # conftest writes them to test-results/axe-report.json, so a reviewer can see what was covered and what is left.
 CHECKED: list[dict[str, Any]] = []
 
+# Every kind of page a module's journeys opened (conftest records each HTML document the browser loads) and every
+# kind assert_accessible checked: conftest fails a module that opened a page it never checked, so a page added
+# later is covered without adding it to a list.
+VISITED_KINDS: dict[str, str] = {}  # kind -> the first URL seen
+CHECKED_KINDS: set[str] = set()
+_ID = re.compile(r"/(\d+|[A-Za-z0-9_-]{20,})(?=/|$)")  # row ids and tokens (personal links, reset links)
+
+
+def page_kind(url: str) -> str:
+    """`/studenten/12/eindtermen/IA-a?x=1` -> `/studenten/{}/eindtermen/IA-a`: the route, not the instance."""
+    path = re.sub(r"^https?://[^/]+", "", url).split("?", 1)[0].split("#", 1)[0]
+    return _ID.sub("/{}", path) or "/"
+
 
 @cache
 def _axe_source() -> str:
@@ -109,6 +122,7 @@ def assert_accessible(page: Any, label: str = "", *, both_schemes: bool = True) 
     The page is left in its own colour scheme but with reduced motion switched on (and it stays on): Pico's colour
     transitions would otherwise make a check right after a switch, a hover or a click read colours halfway."""
     page.wait_for_load_state()
+    CHECKED_KINDS.add(page_kind(page.url))
     original = _scheme(page)
     url = _CSRF.sub(r"\1…", page.url)  # a CSRF token in a form's action URL is not worth keeping in a report
     where = f"{label} {url}".strip()

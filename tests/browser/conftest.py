@@ -178,10 +178,53 @@ def browser() -> Iterator[object]:
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium); browser journeys skipped")
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.a11y import CHECKED_KINDS, VISITED_KINDS
+
+    # Per module, so that running one module alone asks the same of it as the whole run does.
+    VISITED_KINDS.clear()
+    CHECKED_KINDS.clear()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
+        yield _Watched(launched)
         launched.close()
+    unchecked = {kind: url for kind, url in VISITED_KINDS.items() if kind not in CHECKED_KINDS}
+    assert not unchecked, (
+        "pages the journeys opened but never checked with assert_accessible (axe, 375/1280 px): "
+        + ", ".join(f"{kind} ({url})" for kind, url in sorted(unchecked.items()))
+    )
+
+
+class _Watched:
+    """The launched browser, recording every HTML page its pages load (a11y.VISITED_KINDS)."""
+
+    def __init__(self, launched: object) -> None:
+        self._launched = launched
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._launched, name)
+
+    def new_context(self, *args: object, **kwargs: object) -> object:
+        context = self._launched.new_context(*args, **kwargs)  # type: ignore[attr-defined]
+        context.on("page", _watch)
+        return context
+
+    def new_page(self, *args: object, **kwargs: object) -> object:
+        page = self._launched.new_page(*args, **kwargs)  # type: ignore[attr-defined]
+        _watch(page)
+        return page
+
+
+def _watch(page: object) -> None:
+    from tests.browser.a11y import VISITED_KINDS, page_kind
+
+    def record(response: object) -> None:
+        request = response.request  # type: ignore[attr-defined]
+        if request.resource_type != "document" or request.frame != page.main_frame:  # type: ignore[attr-defined]
+            return
+        if "text/html" in (response.headers.get("content-type") or ""):  # type: ignore[attr-defined]
+            VISITED_KINDS.setdefault(page_kind(response.url), response.url)  # type: ignore[attr-defined]
+
+    page.on("response", record)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session", autouse=True)

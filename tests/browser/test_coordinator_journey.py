@@ -140,8 +140,10 @@ def test_coordinator_imports_filters_exports_and_seals(
 
     # A second staff member confirms: the portfolio is sealed.
     page = sign_in(browser, base, SECOND, expect_path="/te-beoordelen")
+    assert_accessible(page, "to assess (second staff member)")
     page.click("header a[href='/mijn-studenten']")
     page.wait_for_url(f"{base}/mijn-studenten")
+    assert_accessible(page, "my students (assessor)")
     page.click("main a:text-is('Sanne Bos')")
     page.wait_for_url(f"{base}/studenten/{student_id}")
     assert_accessible(page, "student portfolio (second staff member)")

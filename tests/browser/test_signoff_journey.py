@@ -40,6 +40,7 @@ def test_supervisor_without_account_signs_off_three_items_on_a_phone(live_server
     screen.click("main button[type=submit]")
     screen.wait_for_load_state()
     screen.goto(f"{live_server.base}/cohorten")
+    assert_accessible(screen, "coordinator: cohorts (phone)")
     screen.click("text=Voorstellen praktijkbegeleider")
     screen.wait_for_selector("h1:has-text('Voorstellen praktijkbegeleider')")
     assert_accessible(screen, "coordinator: proposals (phone)")
