@@ -11,9 +11,13 @@ class DomainError(Exception):
     status_code = 400
     default_message = N_("Er ging iets mis.")
 
-    def __init__(self, message: str | None = None, *, details: list[Any] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, details: list[Any] | None = None, params: dict[str, Any] | None = None
+    ) -> None:
         self.message = message or self.default_message
         self.details = details or []
+        # Filled into the translated message when shown ("%(date)s"); dates in the page's language.
+        self.params = params or {}
         super().__init__(self.message)
 
 
@@ -21,6 +25,12 @@ class NotFound(DomainError):
     # Also what a user gets for an object they may not see: existence is not revealed.
     status_code = 404
     default_message = N_("Niet gevonden.")
+
+
+class Gone(DomainError):
+    # Something the user could see is deliberately removed (retention, erasure): said so, not "not found".
+    status_code = 410
+    default_message = N_("Dit is verwijderd.")
 
 
 class NotAuthenticated(DomainError):
@@ -67,6 +77,7 @@ _ERROR_DESCRIPTIONS = {
     403: "Refused (missing or wrong CSRF token, or not allowed)",
     404: "Not found, or not visible to the signed-in user",
     409: "Conflict with the current state",
+    410: "Removed (a file deleted after its retention period or on an erasure request)",
     413: "Upload too large",
     415: "Unsupported media type",
     422: "Invalid input",

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import re
 import secrets
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
 from app.storage import storage_from_settings
-from app.web import CSRF_COOKIE, csrf_protect, is_htmx, render, request_locale, wants_json
+from app.web import CSRF_COOKIE, csrf_protect, format_date, is_htmx, render, request_locale, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +151,17 @@ def _is_login(scope: Scope) -> bool:
     return scope["method"] == "POST" and scope["path"] == "/login"
 
 
-def _error_response(request: Request, status_code: int, message: str, details: list[Any] | None = None) -> Response:
+def _error_response(
+    request: Request,
+    status_code: int,
+    message: str,
+    details: list[Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Response:
     set_locale(request_locale(request))
     text = gettext(message)
+    if params:
+        text = text % {k: format_date(v) if isinstance(v, date | datetime) else v for k, v in params.items()}
     if wants_json(request):
         from fastapi.responses import JSONResponse
 
@@ -201,7 +210,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             return Response(status_code=303, headers={"Location": target})
-        return _error_response(request, exc.status_code, exc.message, exc.details)
+        return _error_response(request, exc.status_code, exc.message, exc.details, exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

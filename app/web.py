@@ -73,7 +73,7 @@ def _formatted(value: date | datetime, fmt: str, locale: str) -> str:
     return format_date(value, fmt, locale=_babel_locale(locale))
 
 
-def _format_date(value: date | datetime | None, fmt: str = DATE_FORMAT) -> str:
+def format_date(value: date | datetime | None, fmt: str = DATE_FORMAT) -> str:
     if value is None:
         return ""
     return _formatted(value, fmt, get_locale())
@@ -89,7 +89,7 @@ def _format_month(value: date | str | None) -> str:
     return _formatted(value, MONTH_FORMAT, get_locale())
 
 
-templates.env.filters["datum"] = _format_date
+templates.env.filters["datum"] = format_date
 templates.env.globals["status_labels"] = STATUS_LABELS  # one place: app.evidence.status
 templates.env.globals["shown_status"] = shown_status
 templates.env.filters["maand"] = _format_month

@@ -338,7 +338,7 @@ def test_a_demo_students_dossier_renders_with_matching_hashes(app: FastAPI, db: 
 
 def test_a_sealed_portfolio_looks_sealed(app: FastAPI, db: Session, world: World, client: Browser) -> None:
     """#16 item 9: a banner with the decision's date and who decided, and no add/edit/submit controls."""
-    from app.web import _format_date
+    from app.web import format_date
 
     complete_portfolio(app, db, world)
     login(client, world.student.email)
@@ -347,7 +347,7 @@ def test_a_sealed_portfolio_looks_sealed(app: FastAPI, db: Session, world: World
     seal_it(app, db, world)
     info = seal.seal_info(db, student_id=world.student.id or 0)
     assert info is not None and info.decided_by == world.coordinator.name
-    banner = f"gereedheidsbesluit van {_format_date(info.decided_at)} door {world.coordinator.name}"
+    banner = f"gereedheidsbesluit van {format_date(info.decided_at)} door {world.coordinator.name}"
     code = app.state.frameworks.get("bvjn-eindtermen", "2012").eindtermen[0].code
     for path in ("/portfolio", f"/studenten/{world.student.id}/eindtermen/{code}"):
         page = client.get(path).text

@@ -150,11 +150,12 @@ def test_evidence_of_a_student_who_left_goes_after_the_term_dry_run_first_then_a
     # Storage check does not report the removed file as missing.
     code, output = run_cli(app, monkeypatch, "storage", "check")
     assert code == 0, output
-    # The file is gone for everyone who could see it.
+    # The file is gone for everyone who could see it, and the link says so (410, not 404: #16 item 23).
     client = Browser(app, follow_redirects=False)
     client.app_ref = app
     login(client, world.student.email)
-    assert client.get(f"/bestanden/{gone.id}").status_code == 404
+    answer = client.get(f"/bestanden/{gone.id}")
+    assert answer.status_code == 410 and "verwijderd na de bewaartermijn op" in answer.text
 
     audits_after = audit_count(db)
     code, output = run_cli(app, monkeypatch, "retention", "run")

@@ -179,7 +179,7 @@ def submit(
     return {"items": [submission_json(s) for s in made]}
 
 
-@router.get("/files/{blob_id}", response_class=Response, responses=FILE_RESPONSE)
+@router.get("/files/{blob_id}", response_class=Response, responses={**FILE_RESPONSE, **error_responses(410)})
 def download(request: Request, db: Session = DB, blob: Blob = Depends(blob_in_scope)) -> Response:
     log_view(request, db, student_id=blob.student_id, kind="bestand", object_id=blob.id)
     return file_response(storage_of(request), blob, inline=False)

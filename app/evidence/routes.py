@@ -24,13 +24,13 @@ from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
 from app.framework.routes import registry_of
-from app.i18n import lazy_n
+from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.readiness import seal
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart, request_budget
-from app.web import is_htmx, redirect, render, require
+from app.web import is_htmx, redirect, redirect_with_notice, render, require
 
 router = APIRouter()
 
@@ -237,7 +237,13 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
             context["current_files"] = service.current_files(db, evidence=evidence)
         template = "evidence/_form.html" if is_htmx(request) else "evidence/form.html"
         return render(request, template, context, status_code=422)
-    return redirect(f"/bewijs/{outcome.version.evidence_id}", request)
+    version = outcome.version
+    if version.number == 1:
+        notice = lazy("Het bewijsstuk is opgeslagen.")
+    else:
+        notice = lazy("Versie %(number)d van het bewijsstuk is opgeslagen.", number=version.number)
+    # A 303 (HTMX: HX-Redirect) to the item itself: a refresh shows the result instead of posting again.
+    return redirect_with_notice(f"/bewijs/{version.evidence_id}", notice, request)
 
 
 @router.post("/bewijs")
@@ -285,7 +291,7 @@ def evidence_page(
 ) -> Response:
     evidence, own = scoped
     framework, _ = service.student_framework(db, student_id=evidence.student_id, registry=registry_of(request))
-    history = service.evidence_history(db, evidence=evidence, include_drafts=own)
+    history = service.evidence_history(db, evidence=evidence, include_drafts=own, framework=framework)
     log_view(request, db, student_id=evidence.student_id, kind="bewijsstuk", object_id=evidence.id)
     return render(
         request,
@@ -297,6 +303,8 @@ def evidence_page(
             "framework": framework,
             "current": history[0] if history else None,
             "history": history,
+            # The header names the state of the version shown and, when that is a concept, of the newest one sent.
+            "latest_submitted": next((view for view in history if view.submitted), None),
             "inline_kinds": INLINE_KINDS,
             # PDFs with scripts or automatic actions: no "bekijken" link, a note instead.
             "download_only": {

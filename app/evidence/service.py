@@ -7,7 +7,7 @@ written, so a row never points at a missing file; a crash in between leaves at m
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -16,12 +16,13 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.accounts.service import Actor
+from app.assessment.models import Assessment
 from app.audit import service as audit
 from app.cohorts import service as cohorts
 from app.cohorts.models import Enrolment
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.development import methods as method_tags
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, Gone, InvalidInput, NotFound
 from app.evidence.filetypes import MIME_BY_KIND, display_name, inspect_file, safe_download_name
 from app.evidence.models import (
     Blob,
@@ -35,11 +36,12 @@ from app.evidence.models import (
     Submission,
 )
 from app.evidence.pdfactive import has_active_content
-from app.evidence.status import ONVOLDOENDE
+from app.evidence.status import ONVOLDOENDE, shown_status
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
 from app.readiness import seal
+from app.signoff.models import SignOff
 from app.storage import SpooledFile, Storage, new_key
 
 if TYPE_CHECKING:
@@ -351,16 +353,76 @@ def evidence_of_student(session: Session, *, student_id: int) -> list[tuple[Evid
 
 
 @dataclass(frozen=True)
+class VersionState:
+    """What became of a version for some eindtermen at one moment: `ter_aftekening` (submitted, waiting), or the
+    slot status the decision or score gave it (`afgetekend`, `terug`, `niet_mogelijk`, `beoordeeld`,
+    `onvoldoende`), as in app.evidence.status."""
+
+    status: str
+    at: datetime
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VersionView:
     version: EvidenceVersion
     files: list[Blob]
     links: list[EvidenceLink]
     submissions: list[Submission]
     methods: list[str] = field(default_factory=list)  # method keys this version applies
+    states: list[VersionState] = field(default_factory=list)  # newest first; empty: a concept
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.submissions)
 
 
-def evidence_history(session: Session, *, evidence: Evidence, include_drafts: bool) -> list[VersionView]:
-    """Every version, newest first, with the submissions that contain it. Staff see submitted versions only."""
+def _submission_states(
+    session: Session, *, submissions: Sequence[Submission], framework: Framework | None
+) -> dict[int, tuple[str, datetime]]:
+    """Per submission its outcome so far: the latest score, else the sign-off, else waiting since submitted."""
+    ids = [s.id or 0 for s in submissions]
+    if not ids:
+        return {}
+    sign_offs = {
+        so.submission_id: so for so in session.exec(select(SignOff).where(col(SignOff.submission_id).in_(ids))).all()
+    }
+    scores: dict[int, Assessment] = {}
+    for assessment in session.exec(
+        select(Assessment).where(col(Assessment.submission_id).in_(ids)).order_by(col(Assessment.id))
+    ).all():
+        scores[assessment.submission_id or 0] = assessment  # the latest counts
+    result: dict[int, tuple[str, datetime]] = {}
+    for submission in submissions:
+        sid = submission.id or 0
+        if sid in scores:
+            score = scores[sid]
+            status = "beoordeeld" if framework is None else shown_status(framework, "beoordeeld", score.score)
+            result[sid] = (status, score.created_at)
+        elif sid in sign_offs:
+            result[sid] = (sign_offs[sid].decision, sign_offs[sid].decided_at)
+        else:
+            result[sid] = (SlotStatus.ter_aftekening.value, submission.submitted_at)
+    return result
+
+
+def _grouped_states(submissions: Sequence[Submission], outcomes: dict[int, tuple[str, datetime]]) -> list[VersionState]:
+    """One state per status and minute, with its eindtermen: one indienen for three eindtermen reads as one."""
+    groups: dict[tuple[str, datetime], list[str]] = {}
+    for submission in submissions:
+        status, at = outcomes[submission.id or 0]
+        groups.setdefault((status, as_utc(at).replace(second=0, microsecond=0)), []).append(submission.eindterm_code)
+    return [
+        VersionState(status=status, at=at, codes=tuple(sorted(set(codes))))
+        for (status, at), codes in sorted(groups.items(), key=lambda item: item[0][1], reverse=True)
+    ]
+
+
+def evidence_history(
+    session: Session, *, evidence: Evidence, include_drafts: bool, framework: Framework | None = None
+) -> list[VersionView]:
+    """Every version, newest first, with the submissions that contain it and what became of them (`states`;
+    with `framework` a score below its minimum reads `onvoldoende`). Staff see submitted versions only."""
     versions = session.exec(
         select(EvidenceVersion)
         .where(EvidenceVersion.evidence_id == evidence.id)
@@ -379,6 +441,8 @@ def evidence_history(session: Session, *, evidence: Evidence, include_drafts: bo
     for link in links_of_versions(session, version_ids=ids):
         links.setdefault(link.version_id, []).append(link)
     methods = method_tags.methods_of_versions(session, version_ids=ids)
+    relevant = [s for s in submissions if set(s.version_ids) & set(ids)]
+    outcomes = _submission_states(session, submissions=relevant, framework=framework)
     return [
         VersionView(
             version=v,
@@ -386,6 +450,7 @@ def evidence_history(session: Session, *, evidence: Evidence, include_drafts: bo
             links=links.get(v.id or 0, []),
             submissions=by_version.get(v.id or 0, []),
             methods=methods.get(v.id or 0, []),
+            states=_grouped_states(by_version.get(v.id or 0, []), outcomes),
         )
         for v in versions
         if include_drafts or v.id in by_version
@@ -411,21 +476,33 @@ def visible_evidence(session: Session, *, actor: Actor, evidence_id: int) -> tup
     return evidence, False
 
 
+FILE_NOT_VISIBLE = N_("Dit bestand bestaat niet of u heeft er geen toegang toe.")
+REMOVED_BY_RETENTION = N_("Dit bestand is verwijderd na de bewaartermijn op %(date)s.")
+REMOVED_ON_REQUEST = N_("Dit bestand is verwijderd op %(date)s, op verzoek tot verwijdering van gegevens.")
+
+
 def visible_blob(session: Session, *, actor: Actor, blob_id: int) -> Blob:
+    """The file if the actor may see it: 404 for who may not (it may not exist), 410 Gone with the date for who
+    could see it before retention or erasure removed it."""
     blob = session.get(Blob, blob_id)
-    if blob is None or blob.removed_at is not None:  # removed by retention or erasure
-        raise NotFound(N_("Dit bestand bestaat niet of u heeft er geen toegang toe."))
-    if blob.student_id == actor.id:
-        return blob
-    cohorts.visible_student(session, actor=actor, student_id=blob.student_id)
-    submitted = submitted_version_ids(session, student_id=blob.student_id)
-    in_submitted = session.exec(
-        select(func.count())
-        .select_from(EvidenceFile)
-        .where(EvidenceFile.blob_id == blob.id, col(EvidenceFile.version_id).in_(submitted or {0}))
-    ).one()
-    if not in_submitted:
-        raise NotFound(N_("Dit bestand bestaat niet of u heeft er geen toegang toe."))
+    if blob is None:
+        raise NotFound(FILE_NOT_VISIBLE)
+    if blob.student_id != actor.id:
+        cohorts.visible_student(session, actor=actor, student_id=blob.student_id)
+        submitted = submitted_version_ids(session, student_id=blob.student_id)
+        in_submitted = session.exec(
+            select(func.count())
+            .select_from(EvidenceFile)
+            .where(EvidenceFile.blob_id == blob.id, col(EvidenceFile.version_id).in_(submitted or {0}))
+        ).one()
+        if not in_submitted:
+            raise NotFound(FILE_NOT_VISIBLE)
+    if blob.removed_at is not None:
+        from app.privacy.retention import removed_by_retention  # privacy builds on evidence
+        from app.web import TIME_ZONE
+
+        message = REMOVED_BY_RETENTION if removed_by_retention(session, blob=blob) else REMOVED_ON_REQUEST
+        raise Gone(message, params={"date": as_utc(blob.removed_at).astimezone(TIME_ZONE).date()})
     return blob
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.audit import service as audit
+from app.audit.models import AuditEvent
 from app.cohorts.models import Enrolment
 from app.config import Settings
 from app.db import as_utc, utcnow
@@ -190,6 +191,28 @@ def apply(session: Session, *, plan: RetentionPlan, storage: Storage, settings: 
     session.flush()
     erasure.delete_files(storage, keys)
     return done
+
+
+def removed_by_retention(session: Session, *, blob: Blob) -> bool:
+    """Whether a removed file went because its term ended (its own audit row, or the erasure of the whole record
+    when the records' term ended), not on a request to erase."""
+    own_row = session.exec(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "retention.deleted",
+            AuditEvent.object_type == "evidence_file",
+            AuditEvent.object_id == str(blob.id),
+        )
+    ).first()
+    if own_row is not None:
+        return True
+    erasures = session.exec(
+        select(AuditEvent.data).where(
+            AuditEvent.action == "person.erased",
+            AuditEvent.object_type == "user",
+            AuditEvent.object_id == str(blob.student_id),
+        )
+    ).all()
+    return any(str(data.get("reason", "")).startswith(RETENTION_REASON) for data in erasures)
 
 
 def _audit(
