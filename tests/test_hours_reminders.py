@@ -52,7 +52,7 @@ def test_digest_of_a_supervisor_with_only_pending_hours_lists_the_weeks(
     assert signoff.send_digests(db, now=now, settings=app.state.settings) == 1
     assert signoff.send_digests(db, now=now + timedelta(hours=2), settings=app.state.settings) == 0  # once a day
     (mail,) = mails_to(db, world.supervisor.email)
-    assert "praktijkuren" in mail.subject and "verzoek" not in mail.subject
+    assert mail.subject == "Dagoverzicht: 2 weken praktijkuren om goed te keuren"
     assert f"{world.student.name}: week 10, 15,5 uur" in mail.body
     assert f"{world.student.name}: week 11, 4 uur" in mail.body
     assert "http://testserver/aftekenen" in mail.body
@@ -109,3 +109,16 @@ def test_decided_hours_get_no_reminder(app: FastAPI, db: Session, world: World) 
     db.commit()
     much_later = utcnow() + timedelta(days=settings.escalate_after_days, minutes=1)
     assert signoff.send_reminders(db, now=much_later, settings=settings) == (0, 0)
+
+
+def test_one_digest_lists_requests_and_hours_together(app: FastAPI, db: Session, world: World) -> None:
+    from tests.test_signoff import submit
+
+    signoff.set_digest(db, supervisor_id=world.supervisor.id or 0, daily=True)
+    db.commit()
+    submit(app, db, world, ["JF-d"])
+    submit_week(app, db, world, (W1, "5"))
+    assert signoff.send_digests(db, now=utcnow(), settings=app.state.settings) == 1
+    (mail,) = mails_to(db, world.supervisor.email)
+    assert mail.subject == "Dagoverzicht: 1 verzoek(en) om af te tekenen, 1 week praktijkuren om goed te keuren"
+    assert "JF-d" in mail.body and f"{world.student.name}: week 10, 5 uur" in mail.body

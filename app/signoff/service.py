@@ -643,7 +643,9 @@ def send_digests(session: Session, *, now: datetime, settings: Settings) -> int:
             f"- {w.student.name}: week {w.number}, {w.total_text} uur (sinds {w.since:%d-%m-%Y})" for w in weeks
         )
         subject = [f"{len(waiting)} verzoek(en) om af te tekenen"] if waiting else []
-        subject += [f"{len(weeks)} week/weken praktijkuren om goed te keuren"] if weeks else []
+        subject += (
+            [f"{len(weeks)} {'week' if len(weeks) == 1 else 'weken'} praktijkuren om goed te keuren"] if weeks else []
+        )
         notifications.queue_mail(
             session,
             to=supervisor.email,
