@@ -6,7 +6,7 @@ from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
-from app.hours.models import HoursDecision, PracticeHours
+from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
 from app.readiness.models import Dossier, ReadinessEvent
@@ -29,6 +29,7 @@ __all__ = [
     "EvidenceMethod",
     "EvidenceVersion",
     "HoursDecision",
+    "HoursReminder",
     "LoginAttempt",
     "OutboxMessage",
     "PasswordResetToken",

@@ -114,6 +114,8 @@ def expected_allowed(world: World, route: RouteInfo, permission: str, user: User
         return False
     if "{cohort_id}" in route.path:
         return user.id == world.coordinator.id
+    if "{programme_id}" in route.path:
+        return user.id == world.coordinator.id  # a programme's settings belong to its own coordinator
     if "{assignment_id}" in route.path:
         return user.id == world.coordinator.id  # a voorstel is decided by the coordinator of its programme only
     if "{submission_id}" in route.path:
@@ -328,6 +330,7 @@ def test_every_route_for_every_actor(
         return {
             "student_id": str(world.student.id),
             "cohort_id": str(world.cohort.id),
+            "programme_id": str(world.programme.id),
             "user_id": str(world.bystander.id),
             "framework_id": "bvjn-eindtermen",
             "version": "2012",

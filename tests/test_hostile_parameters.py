@@ -213,6 +213,7 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
     return {
         "student_id": str(world.student.id),
         "cohort_id": str(world.cohort.id),
+        "programme_id": str(world.programme.id),
         "user_id": str(world.bystander.id),
         "evidence_id": str(version.evidence_id),
         "blob_id": str(blob.blob_id if blob else 1),

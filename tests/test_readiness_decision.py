@@ -139,6 +139,9 @@ NOT_PORTFOLIO_CONTENT = {
     # Praktijkuren are not portfolio content: the dossier does not contain them, and they keep counting towards
     # the register's 1,400 hours after the diploma. Approved hours are final (never withdrawn), so logging or
     # deciding hours after the seal can only add to the approved total: the sealed verdict cannot become untrue.
+    # The programme's minimum praktijkuren is a setting of the whole programme (as `portfolio programme-hours`),
+    # not one student's portfolio; the recorded gereedheidsbesluit stays as it was recorded.
+    "/opleidingen/{programme_id}/praktijkuren",
     "/praktijkuren",
     "/praktijkuren/week",
     "/praktijkuren/{entry_id}/verwijderen",

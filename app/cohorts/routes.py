@@ -1,4 +1,4 @@
-"""Coordinator screens: cohorts, the people import, and guidance assignments."""
+"""Coordinator screens: cohorts, the people import, guidance assignments and the programme's minimum praktijkuren."""
 
 import functools
 from collections.abc import Callable
@@ -18,7 +18,7 @@ from app.accounts.service import Actor
 from app.bodylimit import large_body
 from app.cohorts import chart, export, guidance, service
 from app.cohorts import overview as overview_service
-from app.cohorts.models import Cohort
+from app.cohorts.models import Cohort, Programme
 from app.config import Settings
 from app.db import DB, RowId, parse_row_id
 from app.errors import InvalidInput
@@ -26,6 +26,7 @@ from app.evidence.filetypes import content_disposition
 from app.evidence.status import STATUS_LABELS
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
+from app.hours import service as hours_service
 from app.i18n import get_locale, gettext, lazy
 from app.signoff import service as signoff_service
 from app.web import is_htmx, redirect, redirect_with_notice, render, require, settings_of
@@ -59,7 +60,10 @@ def cohorts(request: Request, db: Session = DB, actor: Actor = Depends(require(P
     return render(
         request,
         "cohorts/list.html",
-        {"summaries": service.list_cohorts(db, actor=actor, registry=frameworks_of(request))},
+        {
+            "summaries": service.list_cohorts(db, actor=actor, registry=frameworks_of(request)),
+            "programmes": service.programmes_for(db, actor=actor) if actor.can(Permission.cohort_manage) else [],
+        },
     )
 
 
@@ -430,3 +434,65 @@ def cohort_bottlenecks(
             ),
         },
     )
+
+
+# --- programme settings: the minimum of approved praktijkuren ------------------------------------------------
+
+
+def programme_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
+    """Dependency: load the programme *and* check the actor coordinates it (anything else is 404)."""
+
+    def dependency(programme_id: RowId, db: Session = DB, actor: Actor = Depends(require(permission))) -> Programme:
+        return service.coordinated_programme(db, actor=actor, programme_id=programme_id)
+
+    return dependency
+
+
+def _minimum_page(
+    request: Request, db: Session, programme: Programme, *, value: str | None = None, error: str | None = None
+) -> Response:
+    own = programme.minimum_practice_hours
+    return render(
+        request,
+        "cohorts/programme_hours.html",
+        {
+            "programme": programme,
+            "frameworks": hours_service.framework_minimums(
+                db, programme_id=programme.id or 0, registry=frameworks_of(request)
+            ),
+            "value": ("" if own is None else str(own)) if value is None else value,
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/opleidingen/{programme_id}/praktijkuren")
+def programme_hours_form(
+    request: Request, db: Session = DB, programme: Programme = Depends(programme_in_scope(Permission.cohort_manage))
+) -> Response:
+    return _minimum_page(request, db, programme)
+
+
+@router.post("/opleidingen/{programme_id}/praktijkuren")
+def set_programme_hours(
+    request: Request,
+    minimum_hours: Annotated[str, Form()] = "",
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.cohort_manage)),
+    programme: Programme = Depends(programme_in_scope(Permission.cohort_manage)),
+) -> Response:
+    try:
+        hours = hours_service.parse_minimum(minimum_hours)
+        hours_service.set_programme_minimum(db, programme_id=programme.id or 0, hours=hours, actor_id=actor.id)
+    except InvalidInput as exc:
+        return _minimum_page(request, db, programme, value=minimum_hours[:20], error=exc.message)
+    if hours is None:
+        notice = lazy("%(programme)s volgt nu het minimum aantal praktijkuren van het kader.", programme=programme.name)
+    else:
+        notice = lazy(
+            "Het minimum voor %(programme)s is nu %(hours)s goedgekeurde praktijkuren.",
+            programme=programme.name,
+            hours=str(hours),
+        )
+    return redirect_with_notice(f"/opleidingen/{programme.id}/praktijkuren", notice, request)

@@ -218,6 +218,16 @@ def programmes_for(session: Session, *, actor: Actor) -> list[Programme]:
     return list(session.exec(select(Programme).where(col(Programme.id).in_(ids)).order_by(Programme.name)).all())
 
 
+def coordinated_programme(session: Session, *, actor: Actor, programme_id: int) -> Programme:
+    """The programme if this actor coordinates it; any other (or none) does not exist for them."""
+    if programme_id not in coordinated_programme_ids(session, actor=actor):
+        raise NotFound(N_("Deze opleiding bestaat niet."))
+    programme = session.get(Programme, programme_id)
+    if programme is None:  # pragma: no cover - a coordinator row always names an existing programme
+        raise NotFound(N_("Deze opleiding bestaat niet."))
+    return programme
+
+
 @dataclass(frozen=True)
 class Member:
     enrolment: Enrolment

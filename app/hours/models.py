@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import Bound, utcnow
+from app.db import AppendOnly, Bound, utcnow
 
 
 def format_hours(value: Decimal) -> str:
@@ -82,3 +82,16 @@ class HoursDecision(SQLModel, Bound, table=True):
     decided_by_email: str = Field(max_length=320)
     decided_by_function: str | None = Field(default=None, max_length=200)
     via_link_id: int | None = Field(default=None, foreign_key="supervisor_link.id")
+
+
+class HoursReminder(SQLModel, AppendOnly, table=True):
+    """A reminder to the praktijkbegeleider or an escalation to the coordinator about submitted hours, sent once
+    per entry and kind (as `Reminder` is for a submission): a second run of the worker sends nothing again."""
+
+    __tablename__ = "hours_reminder"
+    __table_args__ = (UniqueConstraint("entry_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="practice_hours.id", index=True)
+    kind: str = Field(max_length=20)  # herinnering | escalatie
+    sent_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())

@@ -654,6 +654,40 @@ def return_entry(
     return decision
 
 
+MINIMUM_FORMAT = N_(
+    "Vul het minimum in als een heel aantal uren (0 of meer), of laat het veld leeg voor het minimum van het kader."
+)
+
+
+def parse_minimum(value: str) -> int | None:
+    """What the coordinator typed as the programme's minimum: empty is None (the framework's), else whole hours."""
+    text = value.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", text):  # ASCII digits only: no sign, decimals or other scripts' digits
+        raise InvalidInput(MINIMUM_FORMAT)
+    return int(text)
+
+
+def framework_minimums(
+    session: Session, *, programme_id: int, registry: FrameworkRegistry
+) -> list[tuple[Framework, int]]:
+    """The frameworks of the programme's cohorts with their own `readiness.minimum_practice_hours`: what applies
+    when the programme sets no minimum."""
+    keys = session.exec(
+        select(Cohort.framework_id, Cohort.framework_version)
+        .where(Cohort.programme_id == programme_id)
+        .distinct()
+        .order_by(col(Cohort.framework_id), col(Cohort.framework_version))
+    ).all()
+    found = []
+    for framework_id, version in keys:
+        if (framework_id, version) in registry:
+            framework = registry.get(framework_id, version)
+            found.append((framework, framework.readiness.minimum_practice_hours))
+    return found
+
+
 def set_programme_minimum(session: Session, *, programme_id: int, hours: int | None, actor_id: int | None) -> Programme:
     """The programme's own minimum of approved hours for readiness (None: follow the framework)."""
     programme = session.get(Programme, programme_id)

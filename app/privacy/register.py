@@ -24,7 +24,7 @@ from app.audit.models import AuditEvent
 from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
-from app.hours.models import HoursDecision, PracticeHours
+from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
 from app.readiness.models import Dossier, ReadinessEvent
@@ -453,6 +453,19 @@ REGISTER: tuple[DataKind, ...] = (
         retention=RECORDS_RETENTION,
         retention_setting="retention_records_years",
         retention_default=7,
+    ),
+    DataKind(
+        key="urenherinneringen",
+        title="Verstuurde herinneringen en escalaties over praktijkuren",
+        table=HoursReminder,
+        subject_columns=(),
+        personal_columns=(),
+        purpose="Eén herinnering per ingediende urenregel, niet meer",
+        legal_basis=TASK,
+        retention=RECORDS_RETENTION,
+        retention_setting="retention_records_years",
+        retention_default=7,
+        via=("entry_id", "praktijkuren"),
     ),
     DataKind(
         key="urenbesluiten",

@@ -29,6 +29,7 @@ from app.evidence import service as evidence
 from app.evidence.models import Blob, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Eindterm
+from app.hours import reminders as hours_reminders
 from app.i18n import N_
 from app.notifications import service as notifications
 from app.readiness import seal
@@ -546,7 +547,10 @@ def _waiting(session: Session, *, older_than: datetime, kind: str) -> list[tuple
 
 
 def send_reminders(session: Session, *, now: datetime, settings: Settings) -> tuple[int, int]:
-    """Remind the praktijkbegeleider after N days, escalate to the coordinators after M days; once each."""
+    """Remind the praktijkbegeleider after N days, escalate to the coordinators after M days; once each.
+
+    Submitted praktijkuren get the same: one reminder and one escalation per student and week (counted with the
+    requests)."""
     reminded = escalated = 0
     for submission, student, supervisor in _waiting(
         session, older_than=now - timedelta(days=settings.reminder_after_days), kind="herinnering"
@@ -565,6 +569,23 @@ def send_reminders(session: Session, *, now: datetime, settings: Settings) -> tu
         )
         session.add(Reminder(submission_id=submission.id or 0, kind="herinnering", sent_at=now))
         reminded += 1
+    for week in hours_reminders.waiting_weeks(
+        session, older_than=now - timedelta(days=settings.reminder_after_days), kind="herinnering"
+    ):
+        if week.supervisor is None:
+            continue
+        notifications.queue_mail(
+            session,
+            to=week.supervisor.email,
+            subject=f"Herinnering: {week.student.name} wacht op goedkeuring van praktijkuren (week {week.number})",
+            body=(
+                f"Beste {week.supervisor.name},\n\n{week.student.name} wacht sinds {week.since:%d-%m-%Y} op uw "
+                f"goedkeuring van {week.total_text} uur praktijk in week {week.number}.\n"
+                f"{_portal_line(session, supervisor=week.supervisor, settings=settings)}\n"
+            ),
+        )
+        hours_reminders.record_sent(session, week=week, kind="herinnering", now=now)
+        reminded += 1
     for submission, student, supervisor in _waiting(
         session, older_than=now - timedelta(days=settings.escalate_after_days), kind="escalatie"
     ):
@@ -582,30 +603,58 @@ def send_reminders(session: Session, *, now: datetime, settings: Settings) -> tu
             )
         session.add(Reminder(submission_id=submission.id or 0, kind="escalatie", sent_at=now))
         escalated += 1
+    for week in hours_reminders.waiting_weeks(
+        session, older_than=now - timedelta(days=settings.escalate_after_days), kind="escalatie"
+    ):
+        for coordinator in _coordinators_of(session, student_id=week.student.id or 0):
+            notifications.queue_mail(
+                session,
+                to=coordinator.email,
+                subject=f"Goedkeuring praktijkuren loopt vast: {week.student.name} (week {week.number})",
+                body=(
+                    f"Beste {coordinator.name},\n\n{week.student.name} wacht sinds {week.since:%d-%m-%Y} op "
+                    f"goedkeuring van {week.total_text} uur praktijk in week {week.number} door "
+                    f"{week.supervisor.name if week.supervisor else 'een praktijkbegeleider'}.\n"
+                    f"{settings.base_url.rstrip('/')}/studenten/{week.student.id}/praktijkuren\n"
+                ),
+            )
+        hours_reminders.record_sent(session, week=week, kind="escalatie", now=now)
+        escalated += 1
     session.flush()
     return reminded, escalated
 
 
 def send_digests(session: Session, *, now: datetime, settings: Settings) -> int:
-    """One mail a day for praktijkbegeleiders who chose the digest, listing what waits for them."""
+    """One mail a day for praktijkbegeleiders who chose the digest, listing what waits for them (requests to sign
+    off and weeks of praktijkuren to approve)."""
     sent = 0
     supervisors = session.exec(select(User).where(col(User.notify_daily_digest).is_(True), col(User.is_active))).all()
     for supervisor in supervisors:
         if supervisor.last_digest_at and now - as_utc(supervisor.last_digest_at) < timedelta(hours=23):
             continue
         waiting = _open_submissions(session, supervisor_id=supervisor.id or 0)
-        if not waiting:
+        weeks = hours_reminders.waiting_weeks_for(session, supervisor_id=supervisor.id or 0)
+        if not waiting and not weeks:
             continue
         lines = "\n".join(
             f"- {r.student_name}: {r.eindterm_code} (sinds {as_utc(r.submitted_at):%d-%m-%Y})" for r in waiting
         )
+        hour_lines = "\n".join(
+            f"- {w.student.name}: week {w.number}, {w.total_text} uur (sinds {w.since:%d-%m-%Y})" for w in weeks
+        )
+        subject = [f"{len(waiting)} verzoek(en) om af te tekenen"] if waiting else []
+        subject += (
+            [f"{len(weeks)} {'week' if len(weeks) == 1 else 'weken'} praktijkuren om goed te keuren"] if weeks else []
+        )
         notifications.queue_mail(
             session,
             to=supervisor.email,
-            subject=f"Dagoverzicht: {len(waiting)} verzoek(en) om af te tekenen",
+            subject=f"Dagoverzicht: {', '.join(subject)}",
             body=(
-                f"Beste {supervisor.name},\n\nDit wacht op uw aftekening:\n{lines}\n\n"
-                f"{_portal_line(session, supervisor=supervisor, settings=settings)}\n"
+                f"Beste {supervisor.name},\n\n"
+                + (f"Dit wacht op uw aftekening:\n{lines}\n\n" if waiting else "")
+                + (f"Deze praktijkuren wachten op uw goedkeuring:\n{hour_lines}\n\n" if weeks else "")
+                + f"{_portal_line(session, supervisor=supervisor, settings=settings)}\n"
             ),
         )
         supervisor.last_digest_at = now
