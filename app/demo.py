@@ -49,7 +49,7 @@ STUDENTS = [
 
 # A student who left the programme long enough ago that retention has something to show: their evidence file is due
 # (`portfolio retention run --dry-run` lists it; the run itself deletes it).
-LEFT_STUDENT = ("Ruben Kok", "ruben", "500115")
+LEFT_STUDENT = ("Willem Postma", "willem", "500115")
 
 
 SEALED_STUDENT = 8  # the index in STUDENTS of the student whose portfolio the demo seals
