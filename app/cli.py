@@ -225,7 +225,9 @@ def import_people(
             typer.echo(f"Cohort {cohort} bestaat niet.", err=True)
             raise typer.Exit(1)
         try:
-            result = cohorts.import_people(session, actor=None, cohort=target, data=file.read_bytes())
+            result = cohorts.import_people(
+                session, actor=None, cohort=target, data=file.read_bytes(), settings=get_settings()
+            )
         except DomainError as exc:
             typer.echo(exc.message, err=True)
             for detail in exc.details:

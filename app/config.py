@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     login_client_max_failures: int = 20  # per client across all addresses (password spraying)
     login_window_minutes: int = 15
     password_reset_hours: int = 2
+    # The welcome mail's activation link for people created by a CSV import (single use, like a reset link).
+    activation_link_days: int = 14
 
     # Evidence files: local disk by default, S3-compatible object storage for real deployments.
     storage_backend: str = "local"

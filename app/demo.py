@@ -1,6 +1,6 @@
-"""A believable demo: one programme, one cohort of 14 students, their workplaces and school staff."""
+"""A believable demo: one programme, one cohort of 14 students and one who left, their workplaces and school staff."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
@@ -46,6 +46,10 @@ STUDENTS = [
     ("Julia Vermeulen", "julia", "500113"),
     ("Sven Hoekstra", "sven", "500114"),
 ]
+
+# A student who left the programme long enough ago that retention has something to show: their evidence file is due
+# (`portfolio retention run --dry-run` lists it; the run itself deletes it).
+LEFT_STUDENT = ("Willem Postma", "willem", "500115")
 
 
 SEALED_STUDENT = 8  # the index in STUDENTS of the student whose portfolio the demo seals
@@ -122,6 +126,7 @@ def seed_if_empty(session: Session, storage: "Storage | None" = None) -> bool:
                 session, actor_id=coordinator.id, enrolment=enrolment, supervisor=supervisor, settings=None
             )
     session.flush()
+    _seed_left(session, coordinator=coordinator, cohort=cohort, supervisor=supervisors[0], assessor=assessors[0])
     _seed_hours(session)
     if storage is not None:
         students = session.exec(
@@ -129,7 +134,66 @@ def seed_if_empty(session: Session, storage: "Storage | None" = None) -> bool:
         ).all()
         _seed_evidence(session, students=list(students), storage=storage)
         _seed_development(session, students=list(students), storage=storage)
+        _seed_left_evidence(session, storage=storage)
     return True
+
+
+def _left_on() -> datetime:
+    """A month past the term after which a leaver's evidence files go: due whenever the demo is seeded."""
+    from app.privacy.retention import months_before
+
+    today = datetime.combine(date.today(), time(0, 0), tzinfo=UTC)
+    return months_before(today, get_settings().retention_evidence_months_after_leaving + 1)
+
+
+def _seed_left(session: Session, *, coordinator: User, cohort: Cohort, supervisor: User, assessor: User) -> None:
+    """The student who left: enrolled with guidance like the others, then the coordinator recorded the leaving."""
+    from app.privacy import retention
+
+    name, login, number = LEFT_STUDENT
+    student = accounts.create_user(
+        session,
+        email=_email(login),
+        name=name,
+        roles={Role.student},
+        password=DEMO_PASSWORD,
+        student_number=number,
+    )
+    enrolment = Enrolment(
+        cohort_id=cohort.id or 0,
+        student_id=student.id or 0,
+        workplace=supervisor.organisation,
+        assessor_id=assessor.id,
+    )
+    session.add(enrolment)
+    session.flush()
+    guidance.link_existing(session, actor_id=coordinator.id, enrolment=enrolment, supervisor=supervisor, settings=None)
+    retention.set_left(
+        session, actor_id=coordinator.id or 0, cohort_id=cohort.id or 0, student_id=student.id or 0, left_at=_left_on()
+    )
+
+
+def _seed_left_evidence(session: Session, *, storage: "Storage") -> None:
+    """A draft with a file from before the leaving: what retention deletes."""
+    from app.evidence import service as evidence
+
+    student = session.exec(select(User).where(User.student_number == LEFT_STUDENT[2])).one()
+    title, kind, links, _ = EVIDENCE[0]
+    evidence.save_evidence(
+        session,
+        actor=accounts.actor_for(session, user_id=student.id or 0),
+        registry=load_frameworks(get_settings().framework_dir),
+        storage=storage,
+        data=evidence.EvidenceInput(
+            title=title,
+            activity_date=(_left_on().date() - timedelta(days=30)).isoformat(),
+            kind=kind,
+            reflection="Mijn eerste intake, voordat ik met de opleiding stopte.",
+            privacy_confirmed=True,
+            eindtermen=links,
+        ),
+        files=_demo_files(storage),
+    )
 
 
 def print_logins() -> None:
@@ -139,11 +203,16 @@ def print_logins() -> None:
         *[("beoordelaar", n, _email(login)) for n, login in ASSESSORS],
         *[("praktijkbegeleider", n, _email(login)) for n, login, _, _ in SUPERVISORS],
         *[("student", n, _email(login)) for n, login, _ in STUDENTS[:3]],
+        ("student", LEFT_STUDENT[0], _email(LEFT_STUDENT[1])),
     ]
     print("\nDemo-logins (wachtwoord voor iedereen: " + DEMO_PASSWORD + ")")
     for role, name, email in rows:
         print(f"  {role:<22} {name:<20} {email}")
-    print(f"  … en nog {len(STUDENTS) - 3} studenten (voornaam@{DOMAIN}).\n")
+    print(f"  … en nog {len(STUDENTS) - 3} studenten (voornaam@{DOMAIN}).")
+    print(
+        f"  {LEFT_STUDENT[0]} is uitgeschreven, langer geleden dan de bewaartermijn voor bewijsbestanden: "
+        "`portfolio retention run --dry-run` toont wat er verwijderd zou worden.\n"
+    )
 
 
 # (title, kind, eindtermen with onderbouwing, days before today) — texts a student would plausibly write.

@@ -36,7 +36,7 @@ CSP = (
 )
 
 
-_TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen)/)[A-Za-z0-9_-]+")
+_TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen|activeren)/)[A-Za-z0-9_-]+")
 # Streamed uploads carry the CSRF token in the query string (see app.web.csrf_protect), and the cohort overview's
 # search (`zoek`: a name or student number) and workplace filter are personal: not for the logs either.
 _TOKEN_QUERY = re.compile(r"([?&](?:csrf_token|zoek|werkplek)=)[^&#\s]+")

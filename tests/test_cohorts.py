@@ -305,7 +305,7 @@ def test_import_creates_people_enrols_students_and_assigns_guidance(
     assert accounts.roles_of(db, user_id=assessor.id or 0) == {Role.beoordelaar}
     assert accounts.roles_of(db, user_id=sanne.id or 0) == {Role.student}
     assert (sanne.student_number, bram.student_number) == ("600101", "600102")
-    # Imported people have no password yet: they set one through the reset link.
+    # Imported people have no password yet: they set one through the welcome mail's activation link.
     assert sanne.password_hash is None
 
     sanne_enrolment = enrolment_of(db, world.cohort.id, sanne)
@@ -746,11 +746,17 @@ def test_api_cohorts_are_for_coordinators_only(client_factory: Callable[[], Brow
     assert supervisor.get(f"/api/v1/cohorts/{world.cohort.id}").status_code == 404
 
 
-def test_service_import_is_all_or_nothing_without_the_route(world: World, db: Session) -> None:
+def test_service_import_is_all_or_nothing_without_the_route(world: World, db: Session, settings: Settings) -> None:
     """The CLI calls the service directly: a bad row must leave the session without new rows either."""
     before = people_counts(db)
     with pytest.raises(InvalidInput):
-        cohorts.import_people(db, actor=None, cohort=world.cohort, data=csv_bytes(GOOD_ROWS[0], "X;x@y.nl;student;;;;"))
+        cohorts.import_people(
+            db,
+            actor=None,
+            cohort=world.cohort,
+            data=csv_bytes(GOOD_ROWS[0], "X;x@y.nl;student;;;;"),
+            settings=settings,
+        )
     db.rollback()
     assert people_counts(db) == before
 

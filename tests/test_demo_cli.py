@@ -509,3 +509,28 @@ def test_the_demo_shows_an_onvoldoende_and_a_sealed_portfolio(app, db: Session) 
         .where(Slot.status == "ter_aftekening", col(Submission.submitted_at) < week_ago)
     ).all()
     assert waiting and all(submission.supervisor_id for _, submission in waiting)
+
+
+def test_the_demo_has_a_student_who_left_so_retention_has_something_to_show(
+    app: FastAPI, db: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#16 item 25: `make run` includes a leaver whose evidence file is past its term."""
+    from app.evidence.models import Blob
+    from app.privacy import retention
+
+    assert demo.seed_if_empty(db, storage=app.state.storage) is True
+    db.commit()
+    leaver = db.exec(select(User).where(User.student_number == demo.LEFT_STUDENT[2])).one()
+    enrolment = db.exec(select(Enrolment).where(Enrolment.student_id == leaver.id)).one()
+    assert enrolment.left_at is not None
+    # Every other student is still enrolled.
+    assert db.exec(select(func.count()).select_from(Enrolment).where(col(Enrolment.left_at).is_not(None))).one() == 1
+
+    due = retention.plan(db, settings=app.state.settings)
+    assert [(d.student_id, d.because) for d in due.evidence] == [(leaver.id, "uitgeschreven")]
+    assert due.blobs and all(b.student_id == leaver.id for b in due.blobs)
+    assert all(isinstance(b, Blob) and app.state.storage.exists(b.key) for b in due.blobs)
+    assert due.erase == []  # the record itself is kept for years yet
+
+    out, emails = printed_logins(capsys)
+    assert leaver.email in emails and f"{leaver.name} is uitgeschreven" in out

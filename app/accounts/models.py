@@ -37,6 +37,9 @@ class User(SQLModel, table=True):
     notify_daily_digest: bool = Field(default=False)
     last_digest_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
+    # Activated: the person set a password through a mailed link (welcome or reset) or signed in once. An account
+    # made with a password (CLI, demo, tests) counts as activated from the start; an imported one is not, until then.
+    activated_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     # Erased on request (or when the records' retention ended): the row stays, pseudonymised.
     erased_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
 
@@ -65,12 +68,20 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
 
 
+class TokenKind(StrEnum):
+    reset = "reset"  # "Wachtwoord vergeten": a new password, valid for hours
+    activation = "activation"  # the welcome mail after an import: the first password, valid for days
+
+
 class PasswordResetToken(SQLModel, table=True):
+    """A single-use link that sets a password; stored as SHA-256 of the token, like sessions."""
+
     __tablename__ = "password_reset_token"
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     user_id: int = Field(foreign_key="user_account.id", index=True)
+    kind: str = Field(default=TokenKind.reset.value, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     expires_at: datetime = Field(sa_column=tz_column())
     used_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

@@ -1,4 +1,4 @@
-"""Login, logout, password reset, language, and the beheerder's user list."""
+"""Login, logout, password reset, the welcome mail's activation, language, and the beheerder's user list."""
 
 import re
 from typing import Annotated
@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts import service
-from app.accounts.models import Role
+from app.accounts.models import Role, TokenKind
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import DB, RowId
@@ -181,6 +181,36 @@ def reset(
     except InvalidInput as exc:
         return render(request, "accounts/reset.html", {"token": token, "error": exc.message}, status_code=422)
     return render(request, "accounts/reset_done.html", {})
+
+
+@router.get("/activeren/{token}", dependencies=[Depends(public)])
+def activate_form(request: Request, token: str, db: Session = DB) -> Response:
+    """The welcome mail's link: looking changes nothing (mail scanners prefetch links); the form sets the password."""
+    service.check_reset_token(db, token=token, kind=TokenKind.activation)
+    return render(request, "accounts/activate.html", {"token": token})
+
+
+@router.post("/activeren/{token}", dependencies=[Depends(public)])
+def activate(
+    request: Request,
+    token: str,
+    password: Annotated[str, Form()] = "",
+    password_again: Annotated[str, Form()] = "",
+    db: Session = DB,
+) -> Response:
+    if password != password_again:
+        service.check_reset_token(db, token=token, kind=TokenKind.activation)
+        return render(
+            request,
+            "accounts/activate.html",
+            {"token": token, "error": N_("De wachtwoorden zijn niet gelijk.")},
+            status_code=422,
+        )
+    try:
+        service.reset_password(db, token=token, password=password, kind=TokenKind.activation)
+    except InvalidInput as exc:
+        return render(request, "accounts/activate.html", {"token": token, "error": exc.message}, status_code=422)
+    return render(request, "accounts/activate.html", {"done": True})
 
 
 @router.post("/taal", dependencies=[Depends(public)])

@@ -1,4 +1,4 @@
-"""Accounts: passwords, server-side sessions, login limits, password reset."""
+"""Accounts: passwords, server-side sessions, login limits, password reset and the welcome mail's activation."""
 
 import hashlib
 import ipaddress
@@ -10,7 +10,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, delete, select, update
 
-from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserRole, UserSession
+from app.accounts.models import LoginAttempt, PasswordResetToken, Role, TokenKind, User, UserRole, UserSession
 from app.accounts.permissions import Permission, permissions_for
 from app.audit import service as audit
 from app.config import Settings
@@ -92,6 +92,8 @@ def create_user(
         email=email,
         name=name.strip(),
         password_hash=hash_password(password) if password else None,
+        # Whoever made it with a password handed it over themselves (CLI, demo): nothing left to activate.
+        activated_at=utcnow() if password else None,
         student_number=student_number,
         organisation=organisation,
         function=function,
@@ -209,6 +211,7 @@ def start_session(session: Session, *, user: User, settings: Settings, previous_
     assert user.id is not None
     if previous_token:
         end_session(session, token=previous_token)
+    mark_activated(session, user=user)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
@@ -366,49 +369,60 @@ def request_password_reset(session: Session, *, email: str, settings: Settings) 
 
 
 _INVALID_LINK = "Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan."
+_INVALID_ACTIVATION = N_(
+    "Deze activatielink is ongeldig, verlopen of al gebruikt. Vraag de opleidingscoördinator om een nieuwe "
+    "welkomstmail, of stel een wachtwoord in via 'Wachtwoord vergeten'."
+)
+_INVALID = {TokenKind.reset: _INVALID_LINK, TokenKind.activation: _INVALID_ACTIVATION}
 
 
-def _valid_reset(session: Session, *, token: str) -> PasswordResetToken | None:
+def _valid_reset(session: Session, *, token: str, kind: TokenKind = TokenKind.reset) -> PasswordResetToken | None:
     reset = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))).first()
-    if reset is None or reset.used_at is not None or _aware(reset.expires_at) <= utcnow():
+    if reset is None or reset.kind != kind.value or reset.used_at is not None or _aware(reset.expires_at) <= utcnow():
         return None
     return reset
 
 
-def check_reset_token(session: Session, *, token: str) -> None:
+def check_reset_token(session: Session, *, token: str, kind: TokenKind = TokenKind.reset) -> None:
     """Looking at the link changes nothing (mail scanners prefetch links)."""
-    if _valid_reset(session, token=token) is None:
-        raise NotFound(_INVALID_LINK)
+    if _valid_reset(session, token=token, kind=kind) is None:
+        raise NotFound(_INVALID[kind])
 
 
-def _consume_reset(session: Session, *, token: str) -> PasswordResetToken:
+def _consume_reset(session: Session, *, token: str, kind: TokenKind) -> PasswordResetToken:
     """Mark the token used with one conditional UPDATE: of two concurrent uses exactly one changes the row (the
     other waits for the row or write lock, then finds `used_at` set). Reading first and writing later would let
     both see an unused token."""
     now = utcnow()
     consumed = session.exec(
         update(PasswordResetToken)
-        .where(col(PasswordResetToken.token_hash) == _digest(token), col(PasswordResetToken.used_at).is_(None))
+        .where(
+            col(PasswordResetToken.token_hash) == _digest(token),
+            col(PasswordResetToken.kind) == kind.value,
+            col(PasswordResetToken.used_at).is_(None),
+        )
         .values(used_at=now)
     )
     reset = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))).first()
     # An expired token is refused; the request rolls back, so the UPDATE above does not stick.
     if consumed.rowcount != 1 or reset is None or _aware(reset.expires_at) <= now:
-        raise NotFound(_INVALID_LINK)
+        raise NotFound(_INVALID[kind])
     return reset
 
 
-def reset_password(session: Session, *, token: str, password: str) -> None:
-    if _valid_reset(session, token=token) is None:
-        raise NotFound(_INVALID_LINK)
+def reset_password(session: Session, *, token: str, password: str, kind: TokenKind = TokenKind.reset) -> None:
+    """Set the password through a mailed link (a reset, or with `kind=activation` the welcome mail's)."""
+    if _valid_reset(session, token=token, kind=kind) is None:
+        raise NotFound(_INVALID[kind])
     check_password_rules(password)
     # Hashed before the token is taken, so the write lock is held only for the short updates.
     new_hash = hash_password(password)
-    reset = _consume_reset(session, token=token)
+    reset = _consume_reset(session, token=token, kind=kind)
     user = session.get(User, reset.user_id)
     assert user is not None
     user.password_hash = new_hash
     session.add(user)
+    mark_activated(session, user=user)
     # Every other link of this account dies with it: an older mail in someone's inbox no longer works.
     session.exec(
         update(PasswordResetToken)
@@ -417,5 +431,66 @@ def reset_password(session: Session, *, token: str, password: str) -> None:
     )
     # A new password ends every open session: whoever knew the old one is out.
     session.exec(delete(UserSession).where(col(UserSession.user_id) == user.id))
-    audit.record(session, actor_id=user.id, action="user.password_reset", object_type="user", object_id=user.id)
+    action = "user.activated" if kind is TokenKind.activation else "user.password_reset"
+    audit.record(session, actor_id=user.id, action=action, object_type="user", object_id=user.id)
+    session.flush()
+
+
+# --- activation (the welcome mail after an import) -------------------------------------------------------------
+
+
+def mark_activated(session: Session, *, user: User) -> None:
+    """The rule: an account is activated once its owner set a password through a mailed link or signed in.
+    Only the first time counts; granting roles is no part of it (app/cohorts/account_rule.py decides those)."""
+    if user.activated_at is None:
+        user.activated_at = utcnow()
+        session.add(user)
+
+
+def _welcome_mail(*, name: str, email: str, token: str, settings: Settings) -> str:
+    link = f"{settings.base_url.rstrip('/')}/activeren/{token}"
+    return (
+        f"Beste {name},\n\nDe opleiding heeft een account voor u aangemaakt in het jobcoach-portfolio "
+        f"(e-mailadres: {email}).\n\nVia deze link activeert u uw account en stelt u uw wachtwoord in:\n{link}\n\n"
+        f"De link werkt één keer en is {settings.activation_link_days} dagen geldig. Is hij verlopen? Vraag de "
+        "opleidingscoördinator om een nieuwe welkomstmail, of stel een wachtwoord in via 'Wachtwoord vergeten' op "
+        "de inlogpagina.\n"
+    )
+
+
+def send_welcome(session: Session, *, user: User, settings: Settings, actor_id: int | None) -> None:
+    """Queue the welcome mail with a new single-use activation link, in the caller's transaction (a failed import
+    rolls it back with everything else). Any earlier activation link of this account stops working."""
+    assert user.id is not None
+    if user.activated_at is not None:
+        raise InvalidInput(N_("Dit account is al geactiveerd. Vergeten wachtwoord? Gebruik 'Wachtwoord vergeten'."))
+    if not user.is_active or user.erased_at is not None:
+        raise InvalidInput(N_("Dit account is geblokkeerd of gewist; er gaat geen welkomstmail naartoe."))
+    now = utcnow()
+    session.exec(
+        update(PasswordResetToken)
+        .where(
+            col(PasswordResetToken.user_id) == user.id,
+            col(PasswordResetToken.kind) == TokenKind.activation.value,
+            col(PasswordResetToken.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordResetToken(
+            token_hash=_digest(token),
+            user_id=user.id,
+            kind=TokenKind.activation.value,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.activation_link_days),
+        )
+    )
+    notifications.queue_mail(
+        session,
+        to=user.email,
+        subject="Welkom bij het jobcoach-portfolio: activeer uw account",
+        body=_welcome_mail(name=user.name, email=user.email, token=token, settings=settings),
+    )
+    audit.record(session, actor_id=actor_id, action="user.welcome_sent", object_type="user", object_id=user.id)
     session.flush()

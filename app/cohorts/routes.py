@@ -200,7 +200,7 @@ async def import_people(
 ) -> Response:
     data = await file.read(service.MAX_IMPORT_BYTES + 1)
     try:
-        result = service.import_people(db, actor=actor, cohort=cohort, data=data)
+        result = service.import_people(db, actor=actor, cohort=cohort, data=data, settings=settings_of(request))
     except InvalidInput as exc:
         # Nothing was written: the session is rolled back before the page shows the row errors.
         db.rollback()
@@ -218,6 +218,24 @@ async def import_people(
     else:
         notice = lazy("Import voltooid: er was niets nieuws, er is niets gewijzigd.")
     return redirect_with_notice(f"/cohorten/{cohort.id}", notice, request)
+
+
+@router.post("/cohorten/{cohort_id}/studenten/{student_id}/welkomstmail")
+def resend_welcome(
+    request: Request,
+    student_id: RowId,
+    pagina: Annotated[str, Form()] = "",
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.people_import)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.people_import)),
+) -> Response:
+    """Who imports people may send a student who has not activated yet a new welcome mail (a new link)."""
+    student = service.resend_welcome(
+        db, actor=actor, cohort=cohort, student_id=student_id, settings=settings_of(request)
+    )
+    notice = lazy("Welkomstmail opnieuw gestuurd naar %(name)s (%(email)s).", name=student.name, email=student.email)
+    page = parse_row_id(pagina)  # back to the page the button was on
+    return redirect_with_notice(f"/cohorten/{cohort.id}" + (f"?pagina={page}" if page else ""), notice, request)
 
 
 def _person_id(value: str, label: str) -> int | None:

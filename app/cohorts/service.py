@@ -18,6 +18,7 @@ from app.accounts.service import Actor
 from app.audit import service as audit
 from app.cohorts import account_rule
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
+from app.config import Settings
 from app.errors import DomainError, InvalidInput, NotFound
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
@@ -528,8 +529,13 @@ def _would_change(user: User, row: ImportRow) -> bool:
     )
 
 
-def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data: bytes) -> ImportResult:
-    """All or nothing: every row is checked against the file and the database before anything is written."""
+def import_people(
+    session: Session, *, actor: Actor | None, cohort: Cohort, data: bytes, settings: Settings
+) -> ImportResult:
+    """All or nothing: every row is checked against the file and the database before anything is written.
+
+    Each account the import creates gets a welcome mail with an activation link, queued in the same transaction:
+    a failed import sends nothing. People who already had an account get no mail."""
     rows = parse_people_csv(data)
     errors: list[str] = []
     existing = {
@@ -618,6 +624,7 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
                 organisation=row.organisation if row.role is not Role.student else None,
                 actor_id=actor.id if actor else None,
             )
+            accounts.send_welcome(session, user=user, settings=settings, actor_id=actor.id if actor else None)
             result.created += 1
         else:
             assert user.id is not None
@@ -685,3 +692,11 @@ def import_people(session: Session, *, actor: Actor | None, cohort: Cohort, data
             },
         )
     return result
+
+
+def resend_welcome(session: Session, *, actor: Actor, cohort: Cohort, student_id: int, settings: Settings) -> User:
+    """A new welcome mail for a student of this cohort who has not activated their account; the previous
+    activation link stops working."""
+    member = cohort_member(session, cohort_id=cohort.id or 0, student_id=student_id)
+    accounts.send_welcome(session, user=member.student, settings=settings, actor_id=actor.id)
+    return member.student
