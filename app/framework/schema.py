@@ -204,10 +204,10 @@ class Framework(_Model):
                     if char == REFERENCE_MARK and not any(
                         before.lower().endswith(form) and not WORD_END_RE.search(before[: -len(form)]) for form in forms
                     ):
-                        word = before.split()[-1] if before.split() else ""
+                        word = re.search(r"\S*\s*$", before)
                         raise _invalid(
                             path,
-                            f"'{word}{REFERENCE_MARK}' verwijst naar de Definitielijst, "
+                            f"'{word.group(0) if word else ''}{REFERENCE_MARK}' verwijst naar de Definitielijst, "
                             "maar dat woord staat bij geen begrip in de matches van glossary",
                         )
 
