@@ -28,6 +28,7 @@ from app.config import ROOT, Settings
 from app.db import DB, as_utc
 from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.evidence.status import STATUS_LABELS, shown_status
+from app.framework.service import plain_text
 from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, Lazy, get_locale, gettext, ngettext, set_locale
 from app.storage.spool import human_size
 
@@ -94,6 +95,9 @@ templates.env.globals["status_labels"] = STATUS_LABELS  # one place: app.evidenc
 templates.env.globals["shown_status"] = shown_status
 templates.env.filters["maand"] = _format_month
 templates.env.filters["grootte"] = human_size
+# An eindterm's text where no glossary word can be marked (an option, a tooltip): "kern*" shows as "kern". Pages
+# that can mark it use the `eindterm_statement` macro (templates/_macros.html) instead.
+templates.env.filters["eindterm_plain"] = plain_text
 # `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.
 templates.env.filters["t"] = lambda message: gettext(str(message))
 

@@ -14,13 +14,16 @@ from app.cohorts.models import Cohort, Enrolment
 from app.errors import NotFound
 from app.evidence.models import Slot
 from app.evidence.status import shown_status
+from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Eindterm, Framework, FrameworkGroup
+from app.framework.service import Statement
 
 
 @dataclass(frozen=True)
 class SlotView:
     eindterm: Eindterm
+    statement: Statement
     status: str
     evidence_count: int
     last_activity_at: datetime | None = None
@@ -105,13 +108,16 @@ def portfolio(session: Session, *, student: User, registry: FrameworkRegistry) -
         )
     }
 
+    statements = framework_service.statements(framework)
+
     def view(e: Eindterm) -> SlotView:
         slot = slots.get(e.code)
         if slot is None:  # no event yet for this eindterm
-            return SlotView(eindterm=e, status="leeg", evidence_count=0)
+            return SlotView(eindterm=e, statement=statements[e.code], status="leeg", evidence_count=0)
         status, evidence_count, last_activity_at, score = slot
         return SlotView(
             eindterm=e,
+            statement=statements[e.code],
             status=status,
             evidence_count=evidence_count,
             last_activity_at=last_activity_at,

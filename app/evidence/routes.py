@@ -84,7 +84,7 @@ def slot_page(
         raise NotFound("Deze eindterm bestaat niet in het kader van deze student.") from None
     own = actor.id == student.id
     sealed = seal.seal_info(db, student_id=student.id or 0)
-    segments = framework_service.annotate(framework, eindterm.text)
+    statement = framework_service.statement(framework, code)
     slot = service.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
     log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
     return render(
@@ -98,9 +98,7 @@ def slot_page(
             "framework": framework,
             "group": framework.group_of(code),
             "eindterm": eindterm,
-            "segments": segments,
-            "terms": list({id(s.term): s.term for s in segments if s.term}.values()),
-            "anchor": framework_service.term_anchor,
+            "statement": statement,
             "slot": slot,
             "items": service.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
             "history": signoff_service.slot_history(db, student_id=student.id or 0, code=code),

@@ -41,7 +41,7 @@ def framework_page(
         "framework/detail.html",
         {
             "framework": framework,
-            "annotated": {e.code: service.annotate(framework, e.text) for e in framework.eindtermen},
+            "statements": service.statements(framework),
             "anchor": service.term_anchor,
             "versions": registry_of(request).versions(framework_id),
         },

@@ -19,6 +19,13 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 FRAMEWORK_KIND = "eindtermenkader"
 
+# The source marks a word defined in its Definitielijst with a `*` right after it ("de kern*"). Pages show the
+# word as the glossary term instead (app.framework.service.annotate), so a `*` is only allowed right after a
+# word form listed in `glossary.matches`, and only in texts that pages annotate.
+REFERENCE_MARK = "*"
+REFERENCE_RE = re.compile(r"(?<=\w)" + re.escape(REFERENCE_MARK))
+WORD_END_RE = re.compile(r"\w$")
+
 
 def _invalid(path: str, detail: str) -> PydanticCustomError:
     # A custom error type keeps pydantic from prefixing "Value error, " and lets the message
@@ -173,7 +180,36 @@ class Framework(_Model):
                 codes.add(term.code)
                 if term.letter is not None and term.letter != term.suffix:
                     raise _invalid(f"{path}.letter", f"letter {term.letter!r} past niet bij code {term.code!r}")
+        self._check_references()
         return self
+
+    def _check_references(self) -> None:
+        """Every `*` follows a glossary word: an unknown one would show as a stray `*` on every page."""
+        forms = sorted({m for term in self.glossary for m in term.matches}, key=len, reverse=True)
+        for g_index, group in enumerate(self.groups):
+            for name in ("title", "description"):
+                if REFERENCE_MARK in (getattr(group, name) or ""):
+                    raise _invalid(
+                        f"groups.{g_index}.{name}",
+                        f"een '{REFERENCE_MARK}' (verwijzing naar de Definitielijst) kan alleen in een tekst, "
+                        "context of lead_in staan; laat hem hier weg",
+                    )
+            fields = [(f"groups.{g_index}.lead_in", group.lead_in)]
+            for e_index, term in enumerate(group.eindtermen):
+                path = f"groups.{g_index}.eindtermen.{e_index}"
+                fields += [(f"{path}.context", term.context), (f"{path}.text", term.text)]
+            for path, text in fields:
+                for position, char in enumerate(text or ""):
+                    before = (text or "")[:position]
+                    if char == REFERENCE_MARK and not any(
+                        before.lower().endswith(form) and not WORD_END_RE.search(before[: -len(form)]) for form in forms
+                    ):
+                        word = re.search(r"\S*\s*$", before)
+                        raise _invalid(
+                            path,
+                            f"'{word.group(0) if word else ''}{REFERENCE_MARK}' verwijst naar de Definitielijst, "
+                            "maar dat woord staat bij geen begrip in de matches van glossary",
+                        )
 
     @property
     def key(self) -> str:

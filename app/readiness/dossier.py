@@ -24,7 +24,9 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.evidence import service as evidence
 from app.evidence.models import Blob, EvidenceLink, EvidenceVersion
+from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
+from app.framework.service import Statement
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
 from app.signoff import service as signoff
@@ -54,7 +56,7 @@ class DossierRound:
 @dataclass
 class DossierSlot:
     code: str
-    text: str
+    statement: Statement
     group: str
     status: str
     rounds: list[DossierRound]
@@ -65,6 +67,7 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
     """Everything the PDF shows, gathered once."""
     framework, verdict = readiness.readiness_of(session, student=student, registry=registry)
     slots = evidence.slots_of(session, student_id=student.id or 0, framework=framework)
+    statements = framework_service.statements(framework)
     result: list[DossierSlot] = []
     files: dict[int, tuple[Blob, str]] = {}
     for group in framework.groups:
@@ -107,7 +110,7 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
             result.append(
                 DossierSlot(
                     code=eindterm.code,
-                    text=eindterm.text,
+                    statement=statements[eindterm.code],
                     group=group.title,
                     status=slot.status if slot else "leeg",
                     rounds=rounds,
@@ -116,25 +119,30 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
                     ),
                 )
             )
+    terms = {t.term: t for s in result for t in s.statement.terms}  # marked in the text: explained at the end
     return {
         "student": student,
         "framework": framework,
         "readiness": verdict,
         "slots": result,
+        "terms": list(terms.values()),
         "files": files,
         "decisions": readiness.decision_history(session, student_id=student.id or 0),
     }
 
 
+def render_html(context: dict[str, Any], manifest: list[dict[str, Any]]) -> str:
+    from app.web import templates
+
+    return templates.env.get_template("dossier/dossier.html").render(
+        **context, manifest=manifest, generated_at=utcnow()
+    )
+
+
 def render_pdf(context: dict[str, Any], manifest: list[dict[str, Any]]) -> bytes:
     from weasyprint import HTML
 
-    from app.web import templates
-
-    html = templates.env.get_template("dossier/dossier.html").render(
-        **context, manifest=manifest, generated_at=utcnow()
-    )
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=render_html(context, manifest)).write_pdf()
     return pdf
 
 

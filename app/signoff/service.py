@@ -27,8 +27,9 @@ from app.db import as_utc, utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.evidence import service as evidence
 from app.evidence.models import Blob, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
+from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
-from app.framework.schema import Eindterm
+from app.framework.service import Statement
 from app.hours import reminders as hours_reminders
 from app.i18n import N_
 from app.notifications import service as notifications
@@ -75,7 +76,7 @@ class PendingItem:
     submitted_at: datetime
     student_id: int
     student_name: str
-    eindterm: Eindterm | None
+    statement: Statement | None  # None: the eindterm is not in the framework version it was submitted under
     waiting_days: int
 
 
@@ -124,18 +125,20 @@ def _open_submissions(session: Session, *, supervisor_id: int) -> list[OpenReque
     return [OpenRequest._make(row) for row in rows]
 
 
+def _statement(registry: FrameworkRegistry, framework_id: str, version: str, code: str) -> Statement | None:
+    try:
+        return framework_service.statement(registry.get(framework_id, version), code)
+    except KeyError:
+        return None
+
+
 def pending_for(
     session: Session, *, supervisor_id: int, registry: FrameworkRegistry, now: datetime | None = None
 ) -> list[PendingItem]:
     now = now or utcnow()
     items = []
     for request in _open_submissions(session, supervisor_id=supervisor_id):
-        try:
-            eindterm: Eindterm | None = registry.get(request.framework_id, request.framework_version).eindterm(
-                request.eindterm_code
-            )
-        except KeyError:
-            eindterm = None
+        statement = _statement(registry, request.framework_id, request.framework_version, request.eindterm_code)
         items.append(
             PendingItem(
                 submission_id=request.submission_id,
@@ -143,7 +146,7 @@ def pending_for(
                 submitted_at=request.submitted_at,
                 student_id=request.student_id,
                 student_name=request.student_name,
-                eindterm=eindterm,
+                statement=statement,
                 waiting_days=(now - as_utc(request.submitted_at)).days,
             )
         )
@@ -161,7 +164,7 @@ class ReviewItem:
 class Review:
     submission: Submission
     student: User
-    eindterm: Eindterm | None
+    statement: Statement | None
     items: list[ReviewItem]
     decision: SignOff | None
 
@@ -200,17 +203,12 @@ def review(session: Session, *, supervisor_id: int, submission_id: int, registry
             )
         ).all()
     }
-    try:
-        eindterm: Eindterm | None = registry.get(submission.framework_id, submission.framework_version).eindterm(
-            submission.eindterm_code
-        )
-    except KeyError:
-        eindterm = None
+    statement = _statement(registry, submission.framework_id, submission.framework_version, submission.eindterm_code)
     decision = session.exec(select(SignOff).where(SignOff.submission_id == submission.id)).first()
     return Review(
         submission=submission,
         student=student,
-        eindterm=eindterm,
+        statement=statement,
         items=[
             ReviewItem(version=v, justification=justifications.get(v.id or 0, ""), files=files.get(v.id or 0, []))
             for v in versions
