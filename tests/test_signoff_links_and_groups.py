@@ -137,7 +137,8 @@ def test_a_second_request_reuses_the_link_instead_of_mailing_another(
     # Revoked, the links are gone: the next request mails a new one.
     signoff.revoke_links(db, supervisor_id=supervisor.id or 0, actor_id=world.coordinator.id or 0)
     db.commit()
-    assert phone.get(token).status_code == 404
+    gone = phone.get(token)
+    assert gone.status_code == 404 and "/aftekenlink" in gone.text  # where to ask for a new one
     submit(app, db, world, ["IA-c"], title="Derde bewijs")
     links = links_of(db, supervisor)
     assert len(links) == 2 and [x.revoked_at is None for x in links] == [False, True]

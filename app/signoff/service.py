@@ -35,7 +35,10 @@ from app.notifications import service as notifications
 from app.readiness import seal
 from app.signoff.models import Decision, Reminder, SignOff, SupervisorLink
 
-LINK_GONE = N_("Deze link is ongeldig, verlopen of ingetrokken. Vraag de student of de opleiding om een nieuwe.")
+LINK_GONE = N_(
+    "Deze link is ongeldig, verlopen of ingetrokken. Vraag een nieuwe aan op /aftekenlink, of vraag de student of de "
+    "opleiding erom."
+)
 NOT_YOURS = N_("Dit verzoek bestaat niet of staat niet (meer) voor u klaar.")
 DECISION_LABELS = {
     Decision.afgetekend: "afgetekend: in de praktijk aangetoond",
