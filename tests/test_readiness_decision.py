@@ -110,6 +110,7 @@ NOT_PORTFOLIO_CONTENT = {
     "/logout",
     "/taal",
     "/wachtwoord-vergeten",
+    "/aftekenlink",
     "/wachtwoord-herstellen/{token}",
     "/activeren/{token}",
     "/beheer/gebruikers",
@@ -170,7 +171,8 @@ def test_a_sealed_portfolio_refuses_every_change(app: FastAPI, db: Session, worl
     )
     link = db.exec(select(signoff.SupervisorLink)).one()
     link.confirmed_at = link.created_at
-    db.add(link)
+    world.supervisor.identity_confirmed_at = link.created_at  # confirmed once, as a person
+    db.add_all([link, world.supervisor])
     db.commit()
     valid_evidence = {
         "title": "Nog iets",
@@ -196,6 +198,16 @@ def test_a_sealed_portfolio_refuses_every_change(app: FastAPI, db: Session, worl
             {"decision": "terug", "comment": "x"},
         ),
         "/link/{token}": (None, "form", {"verzoek": str(submission_id), f"bevestig_{submission_id}": "ja"}),
+        "/aftekenen/studenten/{student_id}/alles": (
+            world.supervisor,
+            "form",
+            {"stap": "bevestigen", "verzoek": str(submission_id), "bevestig_alle": "ja"},
+        ),
+        "/link/{token}/studenten/{student_id}/alles": (
+            None,
+            "form",
+            {"stap": "bevestigen", "verzoek": str(submission_id), "bevestig_alle": "ja"},
+        ),
         "/link/{token}/verzoeken/{submission_id}": (None, "form", {"besluit": "terug", "toelichting": "x"}),
         "/studenten/{student_id}/eindtermen/{code}/beoordeling": (
             world.assessor,

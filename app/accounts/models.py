@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     # Praktijkbegeleiders choose: a mail per submitted item, or one daily digest.
     notify_daily_digest: bool = Field(default=False)
     last_digest_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    # A praktijkbegeleider without an account confirms name and function once, whichever of their links they use.
+    identity_confirmed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     # Activated: the person set a password through a mailed link (welcome or reset) or signed in once. An account
     # made with a password (CLI, demo, tests) counts as activated from the start; an imported one is not, until then.

@@ -156,7 +156,7 @@ def student_hours(
 def _approve(
     request: Request, db: Session, portal: Portal, student: str, week: str, total: str, ids: str, confirm: str
 ) -> Response:
-    if portal.link is not None and portal.link.confirmed_at is None:
+    if portal.needs_identity:
         return redirect(portal.base, request)
     made = service.approve_week(
         db,
@@ -168,7 +168,7 @@ def _approve(
         confirmed=confirm == "ja",
     )
     if portal.link is not None:
-        signoff.mark_used(db, link=portal.link)
+        signoff.mark_used(db, link=portal.link, settings=settings_of(request))
     # 303 to the list (a refresh does not approve again), which says what was approved, once.
     notice = lazy_n(
         "Week goedgekeurd: %(num)d regel praktijkuren.", "Week goedgekeurd: %(num)d regels praktijkuren.", len(made)
@@ -177,11 +177,11 @@ def _approve(
 
 
 def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason: str) -> Response:
-    if portal.link is not None and portal.link.confirmed_at is None:
+    if portal.needs_identity:
         return redirect(portal.base, request)
     service.return_entry(db, decider=portal.decider, entry_id=entry_id, comment=reason, settings=settings_of(request))
     if portal.link is not None:
-        signoff.mark_used(db, link=portal.link)
+        signoff.mark_used(db, link=portal.link, settings=settings_of(request))
     return redirect_with_notice(portal.base, lazy("De uren zijn teruggestuurd naar de student."), request)
 
 

@@ -35,6 +35,8 @@ class Portal:
     base: str
     decider: service.Decider
     link: SupervisorLink | None = None
+    # Through a link, name and function are confirmed first: once per person, not once per link.
+    needs_identity: bool = False
 
 
 def signed_in_portal(db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> Portal:
@@ -55,20 +57,50 @@ def link_portal(request: Request, token: str, db: Session = DB) -> Portal:
             own.commit()
         raise NotFound(service.LINK_GONE)
     link, user = found
-    return Portal(base=f"/link/{token}", decider=service.link_decider(link, user), link=link)
+    return Portal(
+        base=f"/link/{token}",
+        decider=service.link_decider(link, user),
+        link=link,
+        needs_identity=not service.identity_confirmed(user),
+    )
 
 
-def _client_page(request: Request, db: Session, portal: Portal, status_code: int = 200, **extra: object) -> Response:
-    if portal.link is not None and portal.link.confirmed_at is None:
-        return render(request, "signoff/confirm.html", {"portal": portal, **extra}, status_code=status_code)
+def _page_number(request: Request, form: dict[str, list[str]] | None = None) -> int:
+    raw = (form or {}).get("pagina", [None])[0] or request.query_params.get("pagina")
+    return parse_row_id(raw) or 1
+
+
+def _client_page(
+    request: Request, db: Session, portal: Portal, status_code: int = 200, page: int = 1, **extra: object
+) -> Response:
+    if portal.needs_identity:
+        # The welcome page says for whom and for which opleiding before asking who they are.
+        supervised = service.supervised_students(db, supervisor_id=portal.decider.user_id)
+        context = {"portal": portal, "supervised": supervised, **extra}
+        return render(request, "signoff/confirm.html", context, status_code=status_code)
     items = service.pending_for(db, supervisor_id=portal.decider.user_id, registry=registry_of(request))
+    listing = service.group_pending(items, page=page)
+    programmes: list[str] = []
+    if portal.link is not None:
+        for s in service.supervised_students(db, supervisor_id=portal.decider.user_id):
+            school = f"{s.programme} ({s.institution})" if s.institution else s.programme
+            if school not in programmes:
+                programmes.append(school)
     # Praktijkuren wait in the same place, per student and week (one query).
     hours_weeks = hours.pending_weeks_for(db, supervisor_id=portal.decider.user_id)
-    context = {"portal": portal, "items": items, "hours_weeks": hours_weeks, **extra}
+    context = {
+        "portal": portal,
+        "listing": listing,
+        "programmes": programmes,
+        "hours_weeks": hours_weeks,
+        **extra,
+    }
     return render(request, "signoff/pending.html", context, status_code=status_code)
 
 
 def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[str]]) -> Response:
+    if portal.needs_identity:
+        return redirect(portal.base, request)
     ids = [i for i in map(parse_row_id, form.get("verzoek", [])) if i is not None]
     ticked = (parse_row_id(k.removeprefix("bevestig_")) for k in form if k.startswith("bevestig_"))
     confirmed = {i for i in ticked if i is not None}
@@ -76,9 +108,40 @@ def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[st
         db, decider=portal.decider, submission_ids=ids, confirmed=confirmed, settings=settings_of(request)
     )
     if portal.link is not None:
-        service.mark_used(db, link=portal.link)
+        service.mark_used(db, link=portal.link, settings=settings_of(request))
     request.state.notice = lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made))
-    return _client_page(request, db, portal)
+    return _client_page(request, db, portal, page=_page_number(request, form))
+
+
+def _bulk_student(
+    request: Request, db: Session, portal: Portal, student_id: int, form: dict[str, list[str]]
+) -> Response:
+    """'Alles van <student> aftekenen': first a confirmation step that lists exactly what will be signed off (the
+    per-item bulk asks for a tick per request; here one tick confirms the listed group), then `decide_many`."""
+    if portal.needs_identity:
+        return redirect(portal.base, request)
+    page = _page_number(request, form)
+    if form.get("stap", [""])[0] != "bevestigen":
+        items = service.pending_for(db, supervisor_id=portal.decider.user_id, registry=registry_of(request))
+        group = [i for i in items if i.student_id == student_id]
+        if not group:
+            raise NotFound(service.NOT_YOURS)
+        context = {"portal": portal, "student_id": student_id, "items": group, "page": page}
+        return render(request, "signoff/confirm_all.html", context)
+    made = service.decide_all_of_student(
+        db,
+        decider=portal.decider,
+        student_id=student_id,
+        submission_ids=[i for i in map(parse_row_id, form.get("verzoek", [])) if i is not None],
+        confirmed=form.get("bevestig_alle", [""])[0] == "ja",
+        settings=settings_of(request),
+    )
+    if portal.link is not None:
+        service.mark_used(db, link=portal.link, settings=settings_of(request))
+    request.state.notice = lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made))
+    response = _client_page(request, db, portal, page=page)
+    response.headers["HX-Push-Url"] = portal.base + (f"?pagina={page}" if page > 1 else "")
+    return response
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -91,12 +154,19 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 @router.get("/aftekenen")
 def pending(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
-    return _client_page(request, db, portal)
+    return _client_page(request, db, portal, page=_page_number(request))
 
 
 @router.post("/aftekenen")
 async def bulk_sign(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
     return _bulk(request, db, portal, await _form(request))
+
+
+@router.post("/aftekenen/studenten/{student_id}/alles")
+async def bulk_sign_student(
+    request: Request, student_id: RowId, db: Session = DB, portal: Portal = Depends(signed_in_portal)
+) -> Response:
+    return _bulk_student(request, db, portal, student_id, await _form(request))
 
 
 @router.post("/aftekenen/meldingen")
@@ -130,7 +200,7 @@ def decide(
 
 
 def _review(request: Request, db: Session, portal: Portal, submission_id: int) -> Response:
-    if portal.link is not None and portal.link.confirmed_at is None:
+    if portal.needs_identity:
         return redirect(portal.base)
     view = service.review(
         db, supervisor_id=portal.decider.user_id, submission_id=submission_id, registry=registry_of(request)
@@ -153,7 +223,7 @@ def _review(request: Request, db: Session, portal: Portal, submission_id: int) -
 def _decide(
     request: Request, db: Session, portal: Portal, submission_id: int, besluit: str, toelichting: str
 ) -> Response:
-    if portal.link is not None and portal.link.confirmed_at is None:
+    if portal.needs_identity:
         return redirect(portal.base, request)
     service.decide(
         db,
@@ -164,7 +234,7 @@ def _decide(
         settings=settings_of(request),
     )
     if portal.link is not None:
-        service.mark_used(db, link=portal.link)
+        service.mark_used(db, link=portal.link, settings=settings_of(request))
     if is_htmx(request):
         request.state.notice = lazy("Uw besluit is vastgelegd.")
         response = _client_page(request, db, portal)
@@ -178,12 +248,19 @@ def _decide(
 
 @router.api_route("/link/{token}", methods=["GET", "HEAD"], dependencies=[Depends(public)], include_in_schema=False)
 def link_home(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
-    return _client_page(request, db, portal)
+    return _client_page(request, db, portal, page=_page_number(request))
 
 
 @router.post("/link/{token}", dependencies=[Depends(public)])
 async def link_bulk(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
     return _bulk(request, db, portal, await _form(request))
+
+
+@router.post("/link/{token}/studenten/{student_id}/alles", dependencies=[Depends(public)])
+async def link_bulk_student(
+    request: Request, student_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)
+) -> Response:
+    return _bulk_student(request, db, portal, student_id, await _form(request))
 
 
 @router.post("/link/{token}/bevestigen", dependencies=[Depends(public)])
@@ -262,6 +339,23 @@ def link_file(request: Request, blob_id: RowId, db: Session = DB, portal: Portal
             db, supervisor_id=portal.decider.user_id, student_id=blob.student_id, kind="bestand", object_id=blob.id
         )
     return file_response(request.app.state.storage, blob, inline=False)
+
+
+@router.get("/aftekenlink", dependencies=[Depends(public)])
+def new_link_form(request: Request) -> Response:
+    return render(request, "signoff/new_link.html", {})
+
+
+@router.post("/aftekenlink", dependencies=[Depends(public)])
+def new_link(request: Request, email: Annotated[str, Form()] = "", db: Session = DB) -> Response:
+    """A lost link asked for again. The same answer for any address; shares the login limit (as the password
+    reset does), so that the form cannot be used to fill someone's inbox."""
+    client = request.client.host if request.client else "onbekend"
+    settings = settings_of(request)
+    if not accounts.authenticate_limit_reached(db, email=email, client=client, settings=settings):
+        service.request_new_link(db, email=email, settings=settings)
+        accounts.record_failed_attempt(db, email=email, client=client)
+    return render(request, "signoff/new_link.html", {"sent": True})
 
 
 # --- inviting and revoking -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ and a guarded update of the slot make a double click, a second tab or a second s
 """
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from app.accounts.service import Actor
 from app.audit import service as audit
 from app.cohorts import guidance
 from app.cohorts import service as cohorts
-from app.cohorts.models import Cohort, Enrolment, ProgrammeCoordinator
+from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator
 from app.config import Settings
 from app.db import as_utc, utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
@@ -36,7 +37,10 @@ from app.notifications import service as notifications
 from app.readiness import seal
 from app.signoff.models import Decision, Reminder, SignOff, SupervisorLink
 
-LINK_GONE = N_("Deze link is ongeldig, verlopen of ingetrokken. Vraag de student of de opleiding om een nieuwe.")
+LINK_GONE = N_(
+    "Deze link is ongeldig, verlopen of ingetrokken. Vraag een nieuwe aan op /aftekenlink, of vraag de student of de "
+    "opleiding erom."
+)
 NOT_YOURS = N_("Dit verzoek bestaat niet of staat niet (meer) voor u klaar.")
 DECISION_LABELS = {
     Decision.afgetekend: "afgetekend: in de praktijk aangetoond",
@@ -151,6 +155,81 @@ def pending_for(
             )
         )
     return items
+
+
+STUDENTS_PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class StudentGroup:
+    """One student's open requests, oldest first: the unit a praktijkbegeleider with many requests works through."""
+
+    student_id: int
+    student_name: str
+    items: list[PendingItem]
+
+
+@dataclass(frozen=True)
+class PendingPage:
+    groups: list[StudentGroup]
+    page: int
+    pages: int
+    students: int
+    total: int
+
+
+def group_pending(items: list[PendingItem], *, page: int = 1, per_page: int = STUDENTS_PER_PAGE) -> PendingPage:
+    """Requests grouped per student (the student whose request waits longest first), a page of students at a time.
+    A page past the end shows the last one: after signing off a whole group the list may have become shorter."""
+    by_student: dict[int, list[PendingItem]] = {}
+    for item in items:  # oldest first, so a student's first appearance is their longest wait
+        by_student.setdefault(item.student_id, []).append(item)
+    groups = [StudentGroup(student_id=k, student_name=v[0].student_name, items=v) for k, v in by_student.items()]
+    pages = max(1, math.ceil(len(groups) / per_page))
+    page = min(max(page, 1), pages)
+    return PendingPage(
+        groups=groups[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=pages,
+        students=len(groups),
+        total=len(items),
+    )
+
+
+@dataclass(frozen=True)
+class Supervised:
+    student_id: int
+    student_name: str
+    programme: str
+    institution: str | None
+    open_requests: int
+
+
+def supervised_students(session: Session, *, supervisor_id: int) -> list[Supervised]:
+    """Whom this praktijkbegeleider guides and for which opleiding, with their open requests: the link's welcome
+    page names them, so that a praktijkbegeleider knows what the mail is about before confirming who they are."""
+    rows = session.exec(
+        select(User.id, User.name, Programme.name, Programme.institution)
+        .select_from(Enrolment)
+        .join(User, col(User.id) == Enrolment.student_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .join(Programme, col(Programme.id) == Cohort.programme_id)
+        .where(Enrolment.supervisor_id == supervisor_id, col(Enrolment.left_at).is_(None))
+        .order_by(col(User.name), col(User.id))
+    ).all()
+    open_counts: dict[int, int] = {}
+    for request in _open_submissions(session, supervisor_id=supervisor_id):
+        open_counts[request.student_id] = open_counts.get(request.student_id, 0) + 1
+    return [
+        Supervised(
+            student_id=sid or 0,
+            student_name=name,
+            programme=programme,
+            institution=institution,
+            open_requests=open_counts.get(sid or 0, 0),
+        )
+        for sid, name, programme, institution in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -336,6 +415,33 @@ def decide_many(
     ]
 
 
+def decide_all_of_student(
+    session: Session,
+    *,
+    decider: Decider,
+    student_id: int,
+    submission_ids: list[int],
+    confirmed: bool,
+    settings: Settings | None,
+) -> list[SignOff]:
+    """'Alles van <student> aftekenen': the requests the confirmation step showed, and only those of this student
+    that still wait (one decided meanwhile, or another student's id slipped into the form, is left out). One tick
+    confirms the group the praktijkbegeleider saw listed; `decide_many` then signs each one."""
+    # Whose student it is comes first (someone else learns nothing), then the seal, as for a single decision.
+    if session.exec(_supervised(decider.user_id).where(Enrolment.student_id == student_id)).first() is None:
+        raise NotFound(NOT_YOURS)
+    seal.ensure_not_sealed(session, student_id=student_id)
+    waiting = {
+        r.submission_id for r in _open_submissions(session, supervisor_id=decider.user_id) if r.student_id == student_id
+    }
+    chosen = [i for i in dict.fromkeys(submission_ids) if i in waiting]
+    if not confirmed:
+        raise InvalidInput(
+            N_("Bevestig dat alle getoonde verzoeken in de praktijk zijn aangetoond. Er is niets afgetekend.")
+        )
+    return decide_many(session, decider=decider, submission_ids=chosen, confirmed=set(chosen), settings=settings)
+
+
 def slot_history(session: Session, *, student_id: int, code: str) -> list[tuple[Submission, SignOff | None]]:
     submissions = evidence.submissions_for_slot(session, student_id=student_id, code=code)
     decisions = {
@@ -362,6 +468,50 @@ def create_link(session: Session, *, supervisor_id: int, created_by_id: int | No
     )
     session.flush()
     return token
+
+
+def active_link(session: Session, *, supervisor_id: int) -> SupervisorLink | None:
+    """The supervisor's newest link that still works (not revoked, not expired), if any."""
+    return session.exec(
+        select(SupervisorLink)
+        .where(
+            SupervisorLink.supervisor_id == supervisor_id,
+            col(SupervisorLink.revoked_at).is_(None),
+            col(SupervisorLink.expires_at) > utcnow(),
+        )
+        .order_by(col(SupervisorLink.expires_at).desc(), col(SupervisorLink.id).desc())
+    ).first()
+
+
+def _extend(link: SupervisorLink, settings: Settings) -> None:
+    link.expires_at = max(as_utc(link.expires_at), utcnow() + timedelta(days=settings.supervisor_link_days))
+
+
+def link_or_reuse(
+    session: Session, *, supervisor_id: int, created_by_id: int | None, settings: Settings
+) -> str | SupervisorLink:
+    """One active link per praktijkbegeleider. Tokens are stored hashed, so an existing link's address cannot be
+    put in a new mail; rather than mail a fresh link for every request (which would pile up live links, and make
+    the praktijkbegeleider wonder which one counts), a mail points to the link they already have and extends it
+    by the usual term; it is extended on use too. Only when none works any more is a new one made (the raw token
+    is returned, to be mailed). A lost link is asked for again at /aftekenlink; revoking still ends them all."""
+    existing = active_link(session, supervisor_id=supervisor_id)
+    if existing is None:
+        return create_link(session, supervisor_id=supervisor_id, created_by_id=created_by_id, settings=settings)
+    _extend(existing, settings)
+    session.add(existing)
+    session.flush()
+    return existing
+
+
+def reuse_text(settings: Settings, link: SupervisorLink) -> str:
+    """The mail's line for a praktijkbegeleider who already has a working link (mails are Dutch, like the rest)."""
+    return (
+        f"Gebruik de persoonlijke link uit uw eerdere e-mail van ons; die is nu geldig tot "
+        f"{as_utc(link.expires_at):%d-%m-%Y}.\n"
+        f"Kunt u die e-mail niet meer vinden? Vraag hier een nieuwe link aan: "
+        f"{settings.base_url.rstrip('/')}/aftekenlink"
+    )
 
 
 def link_url(settings: Settings, token: str) -> str:
@@ -409,6 +559,11 @@ def check_link_rate(session: Session, *, client: str, settings: Settings) -> Non
         raise TooManyRequests(N_("Te veel ongeldige links geprobeerd. Probeer het later opnieuw."))
 
 
+def identity_confirmed(user: User) -> bool:
+    """Name and function are confirmed once per person: a second link of the same praktijkbegeleider does not ask."""
+    return user.identity_confirmed_at is not None
+
+
 def confirm_identity(session: Session, *, link: SupervisorLink, name: str, function: str) -> None:
     name, function = name.strip(), function.strip()
     if not name or len(name) > 200:
@@ -417,8 +572,10 @@ def confirm_identity(session: Session, *, link: SupervisorLink, name: str, funct
         raise InvalidInput(N_("Vul uw functie in."))
     user = session.get(User, link.supervisor_id)
     assert user is not None
+    now = utcnow()
     user.name, user.function = name, function
-    link.confirmed_at = utcnow()
+    user.identity_confirmed_at = now
+    link.confirmed_at = now  # through which link they confirmed
     session.add_all([user, link])
     audit.record(
         session, actor_id=user.id, action="supervisor_link.confirmed", object_type="supervisor_link", object_id=link.id
@@ -426,8 +583,11 @@ def confirm_identity(session: Session, *, link: SupervisorLink, name: str, funct
     session.flush()
 
 
-def mark_used(session: Session, *, link: SupervisorLink) -> None:
+def mark_used(session: Session, *, link: SupervisorLink, settings: Settings | None = None) -> None:
+    """A decision through the link: noted, and the link extended by the usual term (a link in use stays valid)."""
     link.last_used_at = utcnow()
+    if settings is not None:
+        _extend(link, settings)
     session.add(link)
 
 
@@ -456,6 +616,33 @@ def revoke_links(session: Session, *, supervisor_id: int, actor_id: int) -> int:
     return len(links)
 
 
+def request_new_link(session: Session, *, email: str, settings: Settings) -> None:
+    """A praktijkbegeleider who lost the mail with their link asks for a new one: mailed if the address belongs
+    to someone who currently guides a student; the caller answers the same either way. Earlier links keep working
+    (losing a mail is no reason to end them; the opleiding can revoke them)."""
+    user = accounts.get_user_by_email(session, email=email)
+    if user is None or not user.is_active or user.id is None:
+        return
+    guides = session.exec(
+        select(Enrolment.id).where(Enrolment.supervisor_id == user.id, col(Enrolment.left_at).is_(None))
+    ).first()
+    if guides is None:
+        return
+    token = create_link(session, supervisor_id=user.id, created_by_id=None, settings=settings)
+    notifications.queue_mail(
+        session,
+        to=user.email,
+        subject="Uw nieuwe persoonlijke link om af te tekenen",
+        body=(
+            f"Beste {user.name},\n\nU vroeg om een nieuwe persoonlijke link. Hiermee ziet u wat er voor u "
+            f"klaarstaat:\n{link_url(settings, token)}\n\nDe link is {settings.supervisor_link_days} dagen geldig. "
+            "Deel hem niet met anderen. Vroeg u hier niet om, dan kunt u deze e-mail negeren.\n"
+        ),
+    )
+    audit.record(session, actor_id=None, action="supervisor_link.requested", object_type="user", object_id=user.id)
+    session.flush()
+
+
 def turn_into_account(session: Session, *, link: SupervisorLink, password: str) -> User:
     accounts.check_password_rules(password)
     user = session.get(User, link.supervisor_id)
@@ -481,12 +668,12 @@ def set_digest(session: Session, *, supervisor_id: int, daily: bool) -> None:
 
 
 def _portal_line(session: Session, *, supervisor: User, settings: Settings) -> str:
-    """Where the supervisor acts: their list if they can log in, else a fresh personal link."""
+    """Where the supervisor acts: their list if they can log in, else their personal link (a new one only when
+    they have none that works; see `link_or_reuse`)."""
     if supervisor.password_hash:
         return f"{settings.base_url.rstrip('/')}/aftekenen"
-    return link_url(
-        settings, create_link(session, supervisor_id=supervisor.id or 0, created_by_id=None, settings=settings)
-    )
+    made = link_or_reuse(session, supervisor_id=supervisor.id or 0, created_by_id=None, settings=settings)
+    return link_url(settings, made) if isinstance(made, str) else reuse_text(settings, made)
 
 
 def notify_submitted(session: Session, *, submissions: list[Submission], settings: Settings) -> None:

@@ -69,7 +69,7 @@ def test_supervisor_signs_off_returns_and_bulk_signs(live_server: LiveServer, br
         item.locator("input[name=verzoek]").check()
         item.locator("input[name^=bevestig_]").check()
     assert_accessible(page, "pending list, two selected")
-    page.click(".pending-form button[type=submit]")
+    page.click(".pending-form button.bulk-selected")
     page.wait_for_selector("text=2 verzoeken afgetekend.")
     assert page.locator(".pending-item").count() == waiting - 4
     assert_accessible(page, "pending list after bulk sign-off")
