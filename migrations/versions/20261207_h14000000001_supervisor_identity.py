@@ -4,7 +4,7 @@ A link user confirmed their name and function per link until now; the earliest c
 links becomes the person's. supervisor_link.confirmed_at stays: it tells through which link they confirmed.
 
 Revision ID: h14000000001
-Revises: c15a00000005
+Revises: h13a00000001
 Create Date: 2026-12-07 09:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "h14000000001"
-down_revision: str | None = "c15a00000005"
+down_revision: str | None = "h13a00000001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
