@@ -11,9 +11,13 @@ class DomainError(Exception):
     status_code = 400
     default_message = N_("Er ging iets mis.")
 
-    def __init__(self, message: str | None = None, *, details: list[Any] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, details: list[Any] | None = None, field: str | None = None
+    ) -> None:
         self.message = message or self.default_message
         self.details = details or []
+        # The form field to blame (its `name`), if one is: the page marks it and puts the message next to it.
+        self.field = field
         super().__init__(self.message)
 
 
@@ -50,10 +54,11 @@ class TooManyRequests(DomainError):
 
 class ErrorBody(BaseModel):
     """The JSON body of every /api/v1 error (app.main's handlers): a message and, where useful, the details
-    (a list of problems, or for a bewijsstuk's form the message per field)."""
+    (a list of problems, or for a bewijsstuk's form the message per field) and, when one input is to blame, its name."""
 
     detail: str
     errors: list[str] | dict[str, str]
+    field: str | None = None
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
