@@ -12,12 +12,19 @@ class DomainError(Exception):
     default_message = N_("Er ging iets mis.")
 
     def __init__(
-        self, message: str | None = None, *, details: list[Any] | None = None, params: dict[str, Any] | None = None
+        self,
+        message: str | None = None,
+        *,
+        details: list[Any] | None = None,
+        params: dict[str, Any] | None = None,
+        field: str | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.details = details or []
         # Filled into the translated message when shown ("%(date)s"); dates in the page's language.
         self.params = params or {}
+        # The form field to blame (its `name`), if one is: the page marks it and puts the message next to it.
+        self.field = field
         super().__init__(self.message)
 
 
@@ -60,10 +67,11 @@ class TooManyRequests(DomainError):
 
 class ErrorBody(BaseModel):
     """The JSON body of every /api/v1 error (app.main's handlers): a message and, where useful, the details
-    (a list of problems, or for a bewijsstuk's form the message per field)."""
+    (a list of problems, or for a bewijsstuk's form the message per field) and, when one input is to blame, its name."""
 
     detail: str
     errors: list[str] | dict[str, str]
+    field: str | None = None
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

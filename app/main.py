@@ -151,12 +151,20 @@ def _is_login(scope: Scope) -> bool:
     return scope["method"] == "POST" and scope["path"] == "/login"
 
 
+# The id of the message area of the form that made an HTMX request (static/app.js sends it): an error goes there,
+# next to the control that caused it, instead of to the top of the page.
+FORM_ERROR_HEADER = "x-form-fout"
+_FORM_ERROR_AREA = re.compile(r"[a-z][a-z0-9-]{0,63}-fout")
+
+
 def _error_response(
     request: Request,
     status_code: int,
     message: str,
     details: list[Any] | None = None,
+    *,
     params: dict[str, Any] | None = None,
+    field: str | None = None,
 ) -> Response:
     set_locale(request_locale(request))
     text = gettext(message)
@@ -165,18 +173,21 @@ def _error_response(
     if wants_json(request):
         from fastapi.responses import JSONResponse
 
-        return JSONResponse({"detail": text, "errors": details or []}, status_code=status_code)
-    headers = {}
+        body: dict[str, Any] = {"detail": text, "errors": details or []}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=status_code)
+    context = {"status": status_code, "message": text, "details": details or [], "field": field or ""}
     if is_htmx(request):
-        # Errors go to the page's message area instead of replacing the form the user is filling in.
+        area = request.headers.get(FORM_ERROR_HEADER, "")
+        if _FORM_ERROR_AREA.fullmatch(area):
+            # Into the form's own message area (static/app.js marks the field, shows and focuses the message).
+            headers = {"HX-Retarget": f"#{area}", "HX-Reswap": "innerHTML"}
+            return render(request, "layout/_form_error.html", context, status_code=status_code, headers=headers)
+        # A form without a message area: the page's message area, instead of replacing the form being filled in.
         headers = {"HX-Retarget": "#meldingen", "HX-Reswap": "innerHTML"}
-    return render(
-        request,
-        "error.html",
-        {"status": status_code, "message": text, "details": details or []},
-        status_code=status_code,
-        headers=headers,
-    )
+        return render(request, "error.html", context, status_code=status_code, headers=headers)
+    return render(request, "error.html", context, status_code=status_code)
 
 
 def create_app(settings: Settings | None = None, registry: FrameworkRegistry | None = None) -> FastAPI:
@@ -210,7 +221,9 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             return Response(status_code=303, headers={"Location": target})
-        return _error_response(request, exc.status_code, exc.message, exc.details, exc.params)
+        return _error_response(
+            request, exc.status_code, exc.message, exc.details, params=exc.params, field=exc.field
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -10,6 +10,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from app.accounts import service as accounts
 from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
 from app.db import DB, as_utc
-from app.errors import Forbidden, NotAuthenticated, NotFound
+from app.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from app.evidence.status import STATUS_LABELS, shown_status
 from app.framework.service import plain_text
 from app.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, Lazy, get_locale, gettext, ngettext, set_locale
@@ -194,6 +195,25 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A refused form action, shown on the re-rendered page in that form's message area (`area`, the id given to
+    the form_error macro in templates/_macros.html), with the field to blame marked (#16 item 1)."""
+
+    area: str
+    error: DomainError
+
+    @property
+    def field(self) -> str | None:
+        return self.error.field
+
+
+def refuse(request: Request, area: str, error: DomainError) -> None:
+    """Re-render the page with `error` next to the form whose message area is `area` (the next render's status
+    is the caller's to set)."""
+    request.state.refusal = Refusal(area=area, error=error)
+
+
 def render(
     request: Request,
     template: str,
@@ -218,6 +238,7 @@ def render(
         "htmx": is_htmx(request),
         "notice": getattr(request.state, "notice", None) or flash,
         "Permission": Permission,
+        "refusal": getattr(request.state, "refusal", None),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)

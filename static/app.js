@@ -59,3 +59,80 @@
     });
   });
 })();
+
+// --- Errors next to the form that caused them (#16 item 1) ---------------------------------------------------
+// A form with its own message area (.form-fout, the form_error macro in templates/_macros.html) tells the server
+// the area's id; the server puts an error answer there (HX-Retarget, app.main._error_response). The field the
+// server blames (data-veld) is marked (aria-invalid, aria-describedby), and the message is scrolled into view and
+// focused: a user scrolled down to the form sees it, a screen reader reads it. A form without a message area gets
+// the error in #meldingen at the top of the page, which is focused as well. A re-rendered form whose summary is
+// marked data-fout-focus (the evidence form) gets focus on that summary.
+(function () {
+  "use strict";
+  function areaOf(elt) {
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    return form ? form.querySelector(".form-fout[id$='-fout']") : null;
+  }
+  function show(message) {
+    message.hidden = false;
+    if (message.tabIndex < 0 && !message.hasAttribute("tabindex")) message.setAttribute("tabindex", "-1");
+    message.scrollIntoView({ block: "center" });
+    message.focus({ preventScroll: true });
+  }
+  function unmark(form, area) {
+    form.querySelectorAll("[data-fout-van='" + area.id + "']").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+      var before = el.getAttribute("data-fout-describedby");
+      if (before) el.setAttribute("aria-describedby", before);
+      else el.removeAttribute("aria-describedby");
+      el.removeAttribute("data-fout-van");
+      el.removeAttribute("data-fout-describedby");
+    });
+  }
+  function mark(area) {
+    var form = area.closest("form");
+    if (!form) return;
+    unmark(form, area);
+    var holder = area.querySelector("[data-veld]");
+    var name = holder && holder.getAttribute("data-veld");
+    if (!name) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name !== name || el.type === "hidden") return;
+      var before = el.getAttribute("aria-describedby") || "";
+      el.setAttribute("data-fout-van", area.id);
+      if (before) el.setAttribute("data-fout-describedby", before);
+      el.setAttribute("aria-invalid", "true");
+      el.setAttribute("aria-describedby", (before ? before + " " : "") + area.id);
+    });
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var area = areaOf(event.detail.elt);
+    if (area) event.detail.headers["X-Form-Fout"] = area.id;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var xhr = event.detail && event.detail.xhr;
+    if (!target || !xhr || xhr.status < 400 || event.target !== target) return;
+    if (target.classList.contains("form-fout")) {
+      mark(target);
+      show(target);
+    } else if (target.id === "meldingen") {
+      var alert = target.querySelector("[role=alert]");
+      if (alert) show(alert);
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var target = event.detail && event.detail.target;
+    if (!xhr || xhr.status < 400 || (target && (target.id === "meldingen" || target.classList.contains("form-fout")))) {
+      return;
+    }
+    var summary = document.querySelector("[data-fout-focus]");
+    if (summary && document.activeElement !== summary && !summary.contains(document.activeElement)) show(summary);
+  });
+  // A page re-rendered after a refused post (also without HTMX): its form's message is in view and focused.
+  document.addEventListener("DOMContentLoaded", function () {
+    var area = document.querySelector(".form-fout:not([hidden])");
+    if (area && document.activeElement !== area) show(area);
+  });
+})();

@@ -18,7 +18,7 @@ from app.bodylimit import large_body
 from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId, parse_row_id
 from app.development import methods as method_tags
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.evidence import pdfactive, service
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
@@ -30,7 +30,7 @@ from app.readiness import seal
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile, Storage
 from app.storage.multipart import read_multipart, request_budget
-from app.web import is_htmx, redirect, redirect_with_notice, render, require
+from app.web import is_htmx, redirect, redirect_with_notice, refuse, render, require
 
 router = APIRouter()
 
@@ -326,15 +326,25 @@ async def submit(
     form = await request.form()
     codes = [str(v) for v in form.getlist("eindterm")]
     message = str(form.get("bericht") or "")
-    made = service.submit_slots(
-        db,
-        actor=actor,
-        registry=registry_of(request),
-        codes=codes,
-        message=message,
-        settings=request.app.state.settings,
-    )
     back_to_slot = form.get("terug") == "slot" and len(codes) == 1
+    try:
+        made = service.submit_slots(
+            db,
+            actor=actor,
+            registry=registry_of(request),
+            codes=codes,
+            message=message,
+            settings=request.app.state.settings,
+        )
+    except InvalidInput as refused:
+        if is_htmx(request):
+            raise  # into the form's message area (app.main._error_response, static/app.js)
+        # Without HTMX: the page the form is on again, with the message next to its button (submit_slots refuses
+        # before it writes anything).
+        refuse(request, "indienen-fout", refused)
+        response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
+        response.status_code = refused.status_code
+        return response
     target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if back_to_slot else "/portfolio"
     if not is_htmx(request):
         return redirect(target)
@@ -342,14 +352,18 @@ async def submit(
     request.state.notice = lazy_n(
         "%(num)d eindterm ingediend ter aftekening.", "%(num)d eindtermen ingediend ter aftekening.", len(made)
     )
-    if back_to_slot:
-        student = db.get(User, actor.id)
-        assert student is not None
-        response = slot_page(request, codes[0], db=db, student=student, actor=actor)
-    else:
-        response = own_portfolio(request, db=db, actor=actor)
+    response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
     response.headers["HX-Push-Url"] = target
     return response
+
+
+def _submit_page(request: Request, db: Session, actor: Actor, slot_code: str | None) -> Response:
+    """The page a submit form is on: the slot's page, or the portfolio."""
+    if slot_code is not None:
+        student = db.get(User, actor.id)
+        assert student is not None
+        return slot_page(request, slot_code, db=db, student=student, actor=actor)
+    return own_portfolio(request, db=db, actor=actor)
 
 
 # --- files ---------------------------------------------------------------------------------------------------

@@ -619,7 +619,7 @@ def submit_slots(
     seal.ensure_not_sealed(session, student_id=actor.id)
     framework, enrolment = student_framework(session, student_id=actor.id, registry=registry)
     if not codes:
-        raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."))
+        raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."), field="eindterm")
     if enrolment.supervisor_id is None:
         raise InvalidInput(
             N_(

@@ -573,7 +573,9 @@ def approve_week(
     if not entries:
         raise Conflict(N_("In deze week staan geen uren (meer) ter goedkeuring."))
     if not confirmed:
-        raise InvalidInput(N_("Bevestig eerst het aantal uren van deze week. Er is niets goedgekeurd."))
+        raise InvalidInput(
+            N_("Bevestig eerst het aantal uren van deze week. Er is niets goedgekeurd."), field="bevestig"
+        )
     total = _q(sum((Decimal(e.hours) for e in entries), ZERO))
     seen = parse_hours(seen_total)
     ids_seen = {int(i) for i in seen_ids.split(",") if i.strip().isdecimal()} if seen_ids.strip() else None
@@ -615,9 +617,9 @@ def return_entry(
         raise NotFound(NOT_YOURS)
     comment = comment.strip()
     if not comment:
-        raise InvalidInput(N_("Schrijf erbij waarom u deze uren terugstuurt."))
+        raise InvalidInput(N_("Schrijf erbij waarom u deze uren terugstuurt."), field="toelichting")
     if len(comment) > 4000:
-        raise InvalidInput(N_("De toelichting is te lang (hoogstens 4000 tekens)."))
+        raise InvalidInput(N_("De toelichting is te lang (hoogstens 4000 tekens)."), field="toelichting")
     _check_decider(decider.user_id, entry.student_id)
     if entry.submitted_at is None:
         raise Conflict(NOT_YOURS)

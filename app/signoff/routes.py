@@ -23,7 +23,7 @@ from app.i18n import N_, lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
 from app.signoff import service
 from app.signoff.models import SupervisorLink
-from app.web import is_htmx, public, redirect, redirect_with_notice, render, require, settings_of
+from app.web import is_htmx, public, redirect, redirect_with_notice, refuse, render, require, settings_of
 
 router = APIRouter()
 
@@ -199,7 +199,9 @@ def decide(
     return _decide(request, db, portal, submission_id, besluit, toelichting)
 
 
-def _review(request: Request, db: Session, portal: Portal, submission_id: int) -> Response:
+def _review(
+    request: Request, db: Session, portal: Portal, submission_id: int, status_code: int = 200, **extra: object
+) -> Response:
     if portal.needs_identity:
         return redirect(portal.base)
     view = service.review(
@@ -217,7 +219,7 @@ def _review(request: Request, db: Session, portal: Portal, submission_id: int) -
             )
     else:
         log_view(request, db, student_id=student_id, kind="aftekenverzoek", object_id=submission_id)
-    return render(request, "signoff/review.html", {"portal": portal, "view": view})
+    return render(request, "signoff/review.html", {"portal": portal, "view": view, **extra}, status_code=status_code)
 
 
 def _decide(
@@ -225,14 +227,30 @@ def _decide(
 ) -> Response:
     if portal.needs_identity:
         return redirect(portal.base, request)
-    service.decide(
-        db,
-        decider=portal.decider,
-        submission_id=submission_id,
-        decision=besluit,
-        comment=toelichting,
-        settings=settings_of(request),
-    )
+    try:
+        service.decide(
+            db,
+            decider=portal.decider,
+            submission_id=submission_id,
+            decision=besluit,
+            comment=toelichting,
+            settings=settings_of(request),
+        )
+    except InvalidInput as refused:
+        if is_htmx(request):
+            raise  # into the form's message area (app.main._error_response, static/app.js)
+        # Without HTMX: the same page again, the choice and the text kept, the message next to the button.
+        # (decide refuses input before it writes anything.)
+        refuse(request, "besluit-fout", refused)
+        return _review(
+            request,
+            db,
+            portal,
+            submission_id,
+            status_code=refused.status_code,
+            chosen=besluit,
+            toelichting=toelichting,
+        )
     if portal.link is not None:
         service.mark_used(db, link=portal.link, settings=settings_of(request))
     if is_htmx(request):

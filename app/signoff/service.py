@@ -322,14 +322,18 @@ def decide(
     try:
         chosen = Decision(decision)
     except ValueError:
-        raise InvalidInput(N_("Kies aftekenen, terug voor aanpassing of niet mogelijk op deze werkplek.")) from None
+        raise InvalidInput(
+            N_("Kies aftekenen, terug voor aanpassing of niet mogelijk op deze werkplek."), field="besluit"
+        ) from None
     comment = comment.strip()
     if chosen is Decision.terug and not comment:
-        raise InvalidInput(N_("Schrijf bij 'terug voor aanpassing' wat de student moet aanpassen."))
+        raise InvalidInput(
+            N_("Schrijf bij 'terug voor aanpassing' wat de student moet aanpassen."), field="toelichting"
+        )
     if chosen is Decision.niet_mogelijk and not comment:
-        raise InvalidInput(N_("Geef aan waarom dit op deze werkplek niet mogelijk is."))
+        raise InvalidInput(N_("Geef aan waarom dit op deze werkplek niet mogelijk is."), field="toelichting")
     if len(comment) > 4000:
-        raise InvalidInput(N_("De toelichting is te lang (hoogstens 4000 tekens)."))
+        raise InvalidInput(N_("De toelichting is te lang (hoogstens 4000 tekens)."), field="toelichting")
     if decider.user_id == submission.student_id:
         # Separation of duties: nobody signs off their own work.
         raise Forbidden(N_("U kunt uw eigen werk niet aftekenen."))

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import LiveServer, screenshot
-from tests.browser.helpers import query, sign_in, user_id
+from tests.browser.helpers import assert_error_in_view, query, scroll_to_bottom, sign_in, user_id
 
 STUDENT = "lotte@demo.jobcoach.nl"
+SEALED = "femke@demo.jobcoach.nl"  # app.demo.SEALED_STUDENT
 
 
 def _pdf(size: int) -> bytes:
@@ -85,6 +86,12 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
     form = page.locator("#bewijs-formulier")
     assert "Kies de bestanden opnieuw" in form.locator("#formulier-fouten").inner_text()
     assert form.locator("input[name=privacy][aria-invalid=true]").count() == 1
+    assert_error_in_view(
+        page,
+        contains="Kies de bestanden opnieuw",
+        field="#bewijs-formulier input[name=privacy]",
+        described_by="privacy-fout",
+    )
     assert form.locator("#title").input_value() == "Intake en werknemersprofiel cliënt D"
     assert form.locator("#et-JF-a").is_checked()
     assert "mogelijkheden in kaart" in form.locator("textarea[name='onderbouwing_IA-d']").input_value()
@@ -148,4 +155,34 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
         e=evidence_id,
     )
     assert files_stored == [(2,)]
+
+    # A returned slot submitted again unchanged: refused, with the reason next to the button (#16 item 1).
+    returned = query(
+        live_server.database_url,
+        "SELECT eindterm_code FROM slot WHERE student_id = :s AND status = 'terug' ORDER BY eindterm_code",
+        s=student_id,
+    )
+    assert returned, "the demo should give Lotte a returned slot"
+    code = returned[0][0]
+    page.goto(f"{base}/studenten/{student_id}/eindtermen/{code}")
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert scroll_to_bottom(page) > 0
+    page.click("section:has(#indienen-titel) button[type=submit]")
+    assert_error_in_view(page, contains="pas eerst het bewijs aan")
+    assert page.locator("#indienen-fout").get_attribute("role") == "alert"
+    assert_accessible(page, "returned slot submitted unchanged (phone)")
+    page.context.close()
+
+
+def test_saving_in_a_sealed_portfolio_says_so_next_to_the_button(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    """The demo seals one student's portfolio; a save from a form still open says why it failed, where she is."""
+    page = sign_in(browser, live_server.base, SEALED)
+    page.goto(f"{live_server.base}/bewijs/nieuw")
+    page.locator("#title").fill("Nog een verslag")
+    assert scroll_to_bottom(page) > 0
+    page.click("#bewijs-formulier button[type=submit]")
+    assert_error_in_view(page, contains="verzegeld")
+    assert page.locator("#bewijs-fout").get_attribute("role") == "alert"
+    assert page.locator("#bewijs-formulier #title").input_value() == "Nog een verslag"  # the form is kept
+    assert_accessible(page, "sealed portfolio, save refused")
     page.context.close()

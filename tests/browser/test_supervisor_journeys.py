@@ -1,14 +1,22 @@
 """A praktijkbegeleider with an account: sign off, return with a comment, bulk-sign; and the same by keyboard only.
 
-Both tests share one server (the demo gives s.mulder five waiting requests from Lotte); each counts relative to
-what it finds, so they pass in either order.
+The tests share one server (the demo gives s.mulder five waiting requests from Lotte); each counts relative to
+what it finds, so they pass in any order; the one without JavaScript decides nothing and runs first.
 """
 
 from typing import Any
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import LiveServer, screenshot
-from tests.browser.helpers import query, sign_in, user_id
+from tests.browser.helpers import (
+    DEMO_PASSWORD,
+    DESKTOP,
+    assert_error_in_view,
+    query,
+    scroll_to_bottom,
+    sign_in,
+    user_id,
+)
 
 SUPERVISOR = "s.mulder@demo.jobcoach.nl"
 
@@ -21,6 +29,34 @@ def _decisions(live_server: LiveServer) -> list[tuple[int, str, str]]:
         u=supervisor,
     )
     return [(int(s), str(d), str(c or "")) for s, d, c in rows]
+
+
+def test_supervisor_without_javascript_sees_a_refusal_next_to_the_form(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    """The same refusal as a plain form post (no JavaScript, so no HTMX): the review page comes back with the
+    choice kept and the message next to the button, focused (autofocus) and in view, the comment field marked."""
+    base = live_server.base
+    before = _decisions(live_server)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, java_script_enabled=False, reduced_motion="reduce"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", SUPERVISOR)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/aftekenen")
+    page.locator(".pending-item a").first.click()
+    page.wait_for_selector(".decision-form")
+    page.check(".decision-form input[name=besluit][value=niet_mogelijk]")
+    assert scroll_to_bottom(page) > 0
+    page.click(".decision-form button[type=submit]")
+    page.wait_for_selector("#besluit-fout:not([hidden])")
+    assert_error_in_view(page, contains="niet mogelijk is", field="#toelichting")
+    assert page.locator(".decision-form input[value=niet_mogelijk]").is_checked()
+    # (axe-core needs JavaScript: the same page with JavaScript is checked in the next test.)
+    context.close()
+    assert _decisions(live_server) == before
 
 
 def test_supervisor_signs_off_returns_and_bulk_signs(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
@@ -45,17 +81,22 @@ def test_supervisor_signs_off_returns_and_bulk_signs(live_server: LiveServer, br
     assert page.locator(".pending-item").count() == waiting - 1
     assert_accessible(page, "pending list after a decision")
 
-    # 2. Open the next one and send it back: first without the required comment (refused), then with one.
+    # 2. Open the next one and send it back: first without the required comment (refused), then with one. On a
+    #    phone, scrolled down to the form: the message appears next to the button, in view and focused, and the
+    #    comment field is marked (#16 item 1).
+    page.set_viewport_size({"width": 375, "height": 812})
     page.locator(".pending-item a").first.click()
     page.wait_for_selector(".decision-form")
     review_url = page.url
     page.check(".decision-form input[name=besluit][value=terug]")
+    assert scroll_to_bottom(page) > 0
     page.click(".decision-form button[type=submit]")
-    alert = page.locator("#meldingen [role=alert]")
-    alert.wait_for()
-    assert "wat de student moet aanpassen" in alert.inner_text()
+    assert_error_in_view(page, contains="wat de student moet aanpassen", field="#toelichting")
+    assert page.locator("#besluit-fout").get_attribute("role") == "alert"
+    assert page.locator("#meldingen").inner_text() == ""
     assert page.url == review_url and page.locator(".decision-form input[value=terug]").is_checked()
-    assert_accessible(page, "review refused without comment")
+    assert_accessible(page, "review refused without comment (phone)")
+    page.set_viewport_size(DESKTOP)
     page.fill("#toelichting", "Beschrijf ook wat cliënt zelf inbracht in het gesprek.")
     assert_accessible(page, "review page, return chosen")
     page.click(".decision-form button[type=submit]")
