@@ -1,13 +1,27 @@
 // Progressive enhancement only: every form also works without this file.
 (function () {
   "use strict";
-  // A real upload progress bar for the evidence form (HTMX reports XHR upload progress).
+  // A real upload progress bar for the evidence form (HTMX reports XHR upload progress), next to the button the
+  // user clicked, with the file names and a percentage in a polite live region. The bar moves smoothly; the text
+  // only in steps of 10 % (and at 100 %), so a screen reader reads a handful of updates, not hundreds.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest ? event.target.closest("form") : null;
     var bar = form && form.querySelector("progress#upload-voortgang");
-    if (!bar || !event.detail.lengthComputable) return;
+    var status = form && form.querySelector("#upload-status");
+    if (!bar || !status || !event.detail.lengthComputable) return;
+    var names = [];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (f) { names.push(f.name); });
+    });
+    if (!names.length) return;  // no files: the save is quick, nothing to follow
+    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
     bar.hidden = false;
-    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    bar.value = percent;
+    var step = percent === 100 ? 100 : Math.floor(percent / 10) * 10;
+    if (status.dataset.step !== String(step)) {
+      status.dataset.step = String(step);
+      status.textContent = names.join(", ") + ": " + step + " %";
+    }
   });
   // Refuse too-large files before sending anything: the server refuses them too, but only after the upload.
   document.addEventListener("change", function (event) {

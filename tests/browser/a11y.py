@@ -93,9 +93,36 @@ _CUT_PLACEHOLDERS = """() => [...document.querySelectorAll('input[placeholder]')
 }).map(i => i.placeholder)"""
 
 
+# Tables cut off: a table box that needs scrolling on a desktop (only boxes marked .wide may: the heatmap), and a
+# table cell whose text is clipped or ellipsed ("Wijzi…") rather than wrapped. Visually-hidden text does not count.
+_CUT_TABLES = """(width) => {
+  const out = [];
+  if (width >= 1280) for (const w of document.querySelectorAll('.table-wrap:not(.wide)'))
+    if (w.offsetParent && w.scrollWidth > w.clientWidth + 1)
+      out.push(`table box ${w.scrollWidth} px in ${w.clientWidth} px: ${(w.textContent || '').trim().slice(0, 30)}`);
+  for (const e of document.querySelectorAll('td, th, td *, th *')) {
+    if (!e.offsetParent || e.closest('.visually-hidden')) continue;
+    const s = getComputedStyle(e);
+    const clips = s.overflowX !== 'visible' || s.textOverflow === 'ellipsis';
+    if (clips && e.scrollWidth > e.clientWidth + 1)
+      out.push(`cell text cut off: ${(e.textContent || '').trim().slice(0, 30)}`);
+  }
+  return out.slice(0, 5);
+}"""
+
+# Every table box scrolls for keyboard users too (focusable) and says what it holds (a named region).
+_UNNAMED_SCROLL_BOXES = """() => [...document.querySelectorAll('.table-wrap')].filter(w => {
+  const ids = (w.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+  const named = ids.map(i => document.getElementById(i)?.textContent || '').join(' ');
+  const name = (w.getAttribute('aria-label') || named).trim();
+  return w.getAttribute('tabindex') !== '0' || w.getAttribute('role') !== 'region' || !name;
+}).map(w => (w.textContent || '').trim().slice(0, 30))"""
+
+
 def assert_fits(page: Any, where: str) -> None:
-    """No sideways scrolling on a phone (375 px) nor on a desktop (1280 px): wide tables scroll in their own box;
-    no placeholder is cut off.
+    """No sideways scrolling on a phone (375 px) nor on a desktop (1280 px): wide tables scroll in their own box
+    (a focusable, named region), and on a desktop only the ones marked .wide need to; no placeholder and no table
+    cell's text is cut off.
 
     Runs for every page state the journeys check (from assert_accessible), so a page added later is covered too."""
     original = page.viewport_size
@@ -109,9 +136,15 @@ def assert_fits(page: Any, where: str) -> None:
             cut = page.evaluate(_CUT_PLACEHOLDERS)
             if cut:
                 problems.append(f"{width} px: placeholder cut off: {cut}")
+            cut_tables = page.evaluate(_CUT_TABLES, width)
+            if cut_tables:
+                problems.append(f"{width} px: {cut_tables}")
     finally:
         if original:
             page.set_viewport_size(original)
+    unnamed = page.evaluate(_UNNAMED_SCROLL_BOXES)
+    if unnamed:
+        problems.append(f"table box not a focusable, named region (tabindex=0, role=region, aria-label): {unnamed}")
     assert not problems, f"sideways scrolling on {where}: " + "; ".join(problems)
 
 

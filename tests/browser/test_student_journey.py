@@ -105,8 +105,15 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
     page.evaluate(
         """() => document.addEventListener('htmx:xhr:progress', (event) => {
             const bar = document.querySelector('progress#upload-voortgang');
+            const button = document.querySelector('#bewijs-formulier button[type=submit]');
+            const status = document.querySelector('#upload-status');
+            const b = bar.getBoundingClientRect(), s = button.getBoundingClientRect();
             window.reportUploadProgress({hidden: bar.hidden, value: bar.value, attr: bar.getAttribute('value'),
-                                         loaded: event.detail.loaded, total: event.detail.total});
+                                         loaded: event.detail.loaded, total: event.detail.total,
+                                         status: status.textContent, live: status.getAttribute('aria-live'),
+                                         sameParent: bar.parentElement === button.parentElement,
+                                         gap: Math.max(b.left - s.right, s.left - b.right, b.top - s.bottom,
+                                                       s.top - b.bottom)});
         })"""
     )
     form.locator("button[type=submit]").click()
@@ -115,6 +122,13 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
     assert all(p["total"] and int(p["total"]) > 2 * 1024 * 1024 for p in progress), progress  # type: ignore[call-overload]
     assert any(not p["hidden"] and float(p["value"]) > 0 for p in progress), progress  # type: ignore[arg-type]
     assert float(progress[-1]["value"]) == 100, progress  # type: ignore[arg-type]
+    # Where the user clicked: beside the save button (same bar, within 40 px), with the files and the percentage
+    # in a polite live region that changes in steps of 10 %, not on every event.
+    assert all(p["sameParent"] and float(p["gap"]) <= 40 for p in progress if not p["hidden"]), progress  # type: ignore[arg-type]
+    assert progress[-1]["live"] == "polite"
+    assert progress[-1]["status"] == "verslag-intake.pdf, werkplek.png: 100 %", progress[-1]
+    statuses = {str(p["status"]) for p in progress}
+    assert statuses <= {f"verslag-intake.pdf, werkplek.png: {n} %" for n in range(0, 101, 10)}, statuses
 
     # The saved item: both files from the one upload, both eindtermen with their onderbouwing.
     assert_accessible(page, "evidence detail")
