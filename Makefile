@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n bench clean
+.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n bench clean toegankelijkheid
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ migrate: install
 ## make bench: benchmarks against a real server (pages vs. their SQL floor, load, 1 GiB upload); see bench/README.md
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make toegankelijkheid: run the browser tests and put what they checked into the accessibility statement
+toegankelijkheid: install
+	REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser || true
+	cp test-results/toegankelijkheid.json app/privacy/toegankelijkheid.json
 
 ## make lock: re-resolve dependencies from pyproject.toml into requirements.lock
 lock:

@@ -186,3 +186,31 @@ def test_only_the_programmes_coordinator_can_resend(
     # Without the CSRF token nothing is sent.
     assert coordinator.post(resend_url, csrf=False).status_code == 403
     assert len(_mails(db, sanne.email)) == 1
+
+
+def test_imported_supervisors_who_have_not_activated_are_listed_and_can_be_mailed_again(
+    client_factory: Callable[[], Browser], world: World, db: Session
+) -> None:
+    """Staff the import made (a praktijkbegeleider the student row points at) are listed on the cohort page too,
+    with their own resend; someone not linked to this cohort is not found through it."""
+    client = _coordinator(client_factory, world)
+    supervisor_row = "Kees Werkvloer;kees@bakkerij.nl;praktijkbegeleider;;Bakkerij De Korenschoof;;"
+    student_row = "Sanne Bos;sanne@student.nl;student;600101;Bakkerij De Korenschoof;kees@bakkerij.nl;"
+    assert _import(client, world, supervisor_row, student_row) == 303
+    kees = _user(db, "kees@bakkerij.nl")
+    assert len(_mails(db, kees.email)) == 1
+    page = client.get(f"/cohorten/{world.cohort.id}").text
+    resend_url = f"/cohorten/{world.cohort.id}/begeleiders/{kees.id}/welkomstmail"
+    assert "Begeleiders die hun account nog niet hebben geactiveerd" in page and f'action="{resend_url}"' in page
+    response = client.post(resend_url)
+    assert response.status_code == 303
+    shown = html.unescape(client.get(f"/cohorten/{world.cohort.id}").text)
+    assert "Welkomstmail opnieuw gestuurd naar Kees Werkvloer" in shown
+    assert len(_mails(db, kees.email)) == 2
+    # Not through another programme's coordinator, nor for staff not linked to this cohort.
+    other = client_factory()
+    login(other, world.other_coordinator.email)
+    assert other.post(resend_url).status_code == 404
+    unlinked = f"/cohorten/{world.cohort.id}/begeleiders/{world.bystander.id}/welkomstmail"
+    assert client.post(unlinked).status_code == 404
+    assert len(_mails(db, kees.email)) == 2

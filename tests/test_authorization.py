@@ -332,6 +332,7 @@ def test_every_route_for_every_actor(
             "cohort_id": str(world.cohort.id),
             "programme_id": str(world.programme.id),
             "user_id": str(world.bystander.id),
+            "staff_id": str(world.supervisor.id),  # a praktijkbegeleider of this cohort
             "framework_id": "bvjn-eindtermen",
             "version": "2012",
             "token": reset_token,

@@ -215,6 +215,7 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
         "cohort_id": str(world.cohort.id),
         "programme_id": str(world.programme.id),
         "user_id": str(world.bystander.id),
+        "staff_id": str(world.supervisor.id),  # a praktijkbegeleider of this cohort
         "evidence_id": str(version.evidence_id),
         "blob_id": str(blob.blob_id if blob else 1),
         "submission_id": str(made[0].id),

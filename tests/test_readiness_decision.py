@@ -122,6 +122,7 @@ NOT_PORTFOLIO_CONTENT = {
     "/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen",
     "/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken",
     "/cohorten/{cohort_id}/studenten/{student_id}/welkomstmail",
+    "/cohorten/{cohort_id}/begeleiders/{staff_id}/welkomstmail",
     "/portfolio/praktijkbegeleider",
     "/koppelingen/{assignment_id}/goedkeuren",
     "/koppelingen/{assignment_id}/afwijzen",

@@ -170,6 +170,7 @@ def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 20
                 db, cohort_id=cohort.id or 0, limit=NOT_POSSIBLE_SHOWN + 1
             ),
             "not_possible_shown": NOT_POSSIBLE_SHOWN,
+            "staff_not_activated": service.staff_not_activated(db, cohort_id=cohort.id or 0),
             **extra,
         },
         status_code=status,
@@ -236,6 +237,20 @@ def resend_welcome(
     notice = lazy("Welkomstmail opnieuw gestuurd naar %(name)s (%(email)s).", name=student.name, email=student.email)
     page = parse_row_id(pagina)  # back to the page the button was on
     return redirect_with_notice(f"/cohorten/{cohort.id}" + (f"?pagina={page}" if page else ""), notice, request)
+
+
+@router.post("/cohorten/{cohort_id}/begeleiders/{staff_id}/welkomstmail")
+def resend_welcome_staff(
+    request: Request,
+    staff_id: RowId,
+    db: Session = DB,
+    actor: Actor = Depends(require(Permission.people_import)),
+    cohort: Cohort = Depends(cohort_in_scope(Permission.people_import)),
+) -> Response:
+    """The same for a praktijkbegeleider or beoordelaar of this cohort's students (#16 item 13)."""
+    user = service.resend_welcome_staff(db, actor=actor, cohort=cohort, user_id=staff_id, settings=settings_of(request))
+    notice = lazy("Welkomstmail opnieuw gestuurd naar %(name)s (%(email)s).", name=user.name, email=user.email)
+    return redirect_with_notice(f"/cohorten/{cohort.id}", notice, request)
 
 
 def _person_id(value: str, label: str) -> int | None:

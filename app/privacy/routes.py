@@ -13,8 +13,8 @@ from app.db import DB, RowId
 from app.errors import NotFound
 from app.evidence.filetypes import content_disposition
 from app.evidence.routes import FILE_HEADERS
+from app.privacy import accessibility, service
 from app.privacy import export as export_builder
-from app.privacy import service
 from app.privacy.access import log_view
 from app.privacy.models import PrivacyExport
 from app.privacy.register import REGISTER
@@ -32,6 +32,13 @@ def statement(request: Request, _actor: Actor | None = Depends(optional_actor)) 
         "privacy/statement.html",
         {"register": REGISTER, "settings": settings, "contact": settings.privacy_contact},
     )
+
+
+@router.get("/toegankelijkheid", dependencies=[Depends(public)])
+def accessibility_statement(request: Request, _actor: Actor | None = Depends(optional_actor)) -> Response:
+    """The accessibility statement in the format Dutch public bodies use, from what the browser tests check."""
+    context = {"checks": accessibility.load_checks(), "contact": settings_of(request).privacy_contact}
+    return render(request, "privacy/accessibility.html", context)
 
 
 @router.get("/privacy/register")

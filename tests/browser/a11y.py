@@ -25,7 +25,10 @@ CHECKED: list[dict[str, Any]] = []
 # later is covered without adding it to a list.
 VISITED_KINDS: dict[str, str] = {}  # kind -> the first URL seen
 CHECKED_KINDS: set[str] = set()
-_ID = re.compile(r"/(\d+|[A-Za-z0-9_-]{20,})(?=/|$)")  # row ids and tokens (personal links, reset links)
+# Every kind checked in the whole run (never cleared): what the accessibility statement (/toegankelijkheid) lists.
+ALL_CHECKED_KINDS: set[str] = set()
+# Row ids, tokens (personal links, reset links) and eindterm codes (IA-b, M-7): the route, not the instance.
+_ID = re.compile(r"/(\d+|[A-Za-z0-9_-]{20,}|[A-Z]{1,3}-[0-9a-z]{1,3})(?=/|$)")
 
 
 def page_kind(url: str) -> str:
@@ -156,6 +159,7 @@ def assert_accessible(page: Any, label: str = "", *, both_schemes: bool = True) 
     transitions would otherwise make a check right after a switch, a hover or a click read colours halfway."""
     page.wait_for_load_state()
     CHECKED_KINDS.add(page_kind(page.url))
+    ALL_CHECKED_KINDS.add(page_kind(page.url))
     original = _scheme(page)
     url = _CSRF.sub(r"\1…", page.url)  # a CSRF token in a form's action URL is not worth keeping in a report
     where = f"{label} {url}".strip()

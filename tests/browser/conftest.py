@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -230,13 +231,28 @@ def _watch(page: object) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def axe_report() -> Iterator[None]:
     """After the run: every page state axe checked, and any non-blocking (moderate/minor) findings."""
-    from tests.browser.a11y import AXE_VERSION, CHECKED
+    from app.privacy.accessibility import CHECKS_FILE, load_checks
+    from tests.browser.a11y import ALL_CHECKED_KINDS, AXE_VERSION, CHECKED, WCAG_TAGS
 
     yield
     if CHECKED:
         RESULTS.mkdir(exist_ok=True)
         report = {"axe_core": AXE_VERSION, "checked": CHECKED}
         (RESULTS / "axe-report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        # What /toegankelijkheid states, from this run; `make toegankelijkheid` copies it into the app.
+        checks = {
+            "axe_core": AXE_VERSION,
+            "wcag_tags": WCAG_TAGS,
+            "checked_on": date.today().isoformat(),
+            "pages": sorted(ALL_CHECKED_KINDS),
+        }
+        (RESULTS / CHECKS_FILE.name).write_text(json.dumps(checks, indent=1) + "\n", encoding="utf-8")
+        stated = load_checks()
+        missing = sorted(ALL_CHECKED_KINDS - set(stated.pages))
+        assert stated.axe_core == AXE_VERSION and not missing, (
+            f"the accessibility statement ({CHECKS_FILE}) is behind the browser tests "
+            f"(axe-core {stated.axe_core} vs {AXE_VERSION}; pages not listed: {missing}): run `make toegankelijkheid`"
+        )
 
 
 def screenshot(page: object, name: str) -> None:

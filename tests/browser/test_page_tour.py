@@ -27,12 +27,41 @@ def test_pages_with_tables_fit_and_pass_axe(live_server: LiveServer, browser: An
     base = live_server.base
     student = user_id(live_server.database_url, STUDENT)
     page = sign_in(browser, base, email)
+    assert_accessible(page, f"start page of {email}")  # where signing in lands: checked like every page opened
     for path in TOUR[email]:
         url = base + path.format(student=student)
         response = page.goto(url)
         assert response is not None and response.status == 200, (url, response and response.status)
         assert page.locator("main table").count() >= 1, f"{path}: expected a table on this page"
         assert_accessible(page, path)
+    page.context.close()
+
+
+def test_public_statements_pass_axe_on_a_phone(live_server: LiveServer, browser: Any) -> None:
+    """The sign-in page and the privacy and accessibility statements, as anyone opens them, without signing in."""
+    page = browser.new_context(viewport={"width": 375, "height": 740}, reduced_motion="reduce").new_page()
+    for path in ("/login", "/privacy", "/toegankelijkheid"):
+        response = page.goto(live_server.base + path)
+        assert response is not None and response.status == 200, path
+        assert_accessible(page, f"{path} (not signed in)")
+    page.context.close()
+
+
+def test_the_programme_minimum_hours_page_says_what_is_wrong_in_view(live_server: LiveServer, browser: Any) -> None:
+    """The coordinator's page for the programme's minimum practice hours (#16 item 21): checked like every page,
+    and a bad value is refused next to the field, focused."""
+    from tests.browser.helpers import assert_error_in_view
+
+    page = sign_in(browser, live_server.base, "coordinator@demo.jobcoach.nl")
+    page.locator("main a:text-is('Minimum praktijkuren')").first.click()
+    page.wait_for_selector("#minimum_hours")
+    assert_accessible(page, "programme minimum hours")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.fill("#minimum_hours", "-3")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#minimum_hours-fout")
+    assert_error_in_view(page, field="#minimum_hours", described_by="minimum_hours-fout")
+    assert_accessible(page, "programme minimum hours, refused")
     page.context.close()
 
 

@@ -77,6 +77,7 @@ def test_many_requests_grouped_paged_and_signed_per_student_on_a_phone(live_serv
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto(f"{base}/login")
+    assert_accessible(page, "sign in (phone)")
     page.fill("#email", SUPERVISOR)
     page.fill("#password", DEMO_PASSWORD)
     page.click("main button[type=submit]")
