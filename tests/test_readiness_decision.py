@@ -372,6 +372,9 @@ def test_a_sealed_portfolio_looks_sealed(app: FastAPI, db: Session, world: World
         assert "Verzegeld" in page and banner in page, path
         assert "/bewijs/nieuw" not in page and 'name="eindterm"' not in page, path
         assert 'class="submit-bar"' not in page and "Indienen ter aftekening" not in page, path
+    # The form itself, opened by URL or in a tab from before the seal, says so before anything is typed.
+    form = client.get("/bewijs/nieuw").text
+    assert "Verzegeld" in form and banner in form
     login(client, world.coordinator.email)
     staff = client.get(f"/studenten/{world.student.id}").text
     assert banner in staff

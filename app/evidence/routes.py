@@ -129,6 +129,8 @@ def _form_context(request: Request, db: Session, actor: Actor, **extra: Any) -> 
         "evidence": None,
         "current_files": [],
         "beroepsprofiel": method_tags.profile_or_none(registry_of(request)),
+        # A form opened by URL (or in a tab from before the seal) says at once that saving will be refused.
+        "sealed": seal.seal_info(db, student_id=actor.id),
         **extra,
     }
 
