@@ -171,8 +171,48 @@ def assert_no_secrets_in_log(log: Path, database: Path, box: Mailbox) -> None:
     assert re.findall(r"(?<![\w.:-])\d{9}(?![\w])", text) == [], f"a 9-digit number in the server log ({log})"
 
 
+# Modules of which some tests were deselected or not named: their page check would judge half a module.
+_PARTIAL_MODULES: set[str] = set()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # trylast: after -k/-m deselection; node ids given on the command line already narrowed `items`. Compare
+    # with every test the module yields when collected whole.
+    counts: dict[str, int] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None:
+            counts[module.__name__] = counts.get(module.__name__, 0) + 1
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None:
+            continue
+        defined = getattr(module, "__browser_tests__", None)
+        if defined is None:
+            defined = _count_tests(item)
+            module.__browser_tests__ = defined
+        if counts[module.__name__] < defined:
+            _PARTIAL_MODULES.add(module.__name__)
+
+
+def _count_tests(item: pytest.Item) -> int:
+    """How many test items the item's module yields when collected whole (parametrised tests count each case)."""
+    parent = item.getparent(pytest.Module)
+    assert parent is not None
+    return len(list(_expand(parent)))
+
+
+def _expand(node: pytest.Collector) -> Iterator[pytest.Item]:
+    for child in node.collect():
+        if isinstance(child, pytest.Item):
+            yield child
+        elif isinstance(child, pytest.Collector):
+            yield from _expand(child)
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser(request: pytest.FixtureRequest) -> Iterator[object]:
     if not Path(CHROMIUM).exists() or (shutil.which("chromium") is None and not Path(CHROMIUM).exists()):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM} (apt-get install chromium)")
@@ -188,6 +228,8 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield _Watched(launched)
         launched.close()
+    if _PARTIAL_MODULES & {request.module.__name__}:
+        return  # some of this module's tests were left out (-k, a node id): the pages they check are not in
     unchecked = {kind: url for kind, url in VISITED_KINDS.items() if kind not in CHECKED_KINDS}
     assert not unchecked, (
         "pages the journeys opened but never checked with assert_accessible (axe, 375/1280 px): "
