@@ -91,7 +91,9 @@ def test_a_bad_value_gets_a_dutch_message_at_the_field_and_changes_nothing(
     field = re.search(r"<input id=\"minimum_hours\"[^>]*>", refused.text)
     assert field is not None
     assert 'aria-invalid="true"' in field.group(0) and "minimum_hours-fout" in field.group(0)
-    assert re.search(r'<small id="minimum_hours-fout" class="field-error" role="alert">', refused.text)
+    # Focused when the page loads (#16 item 1): the message is where the user looks.
+    message = r'<small id="minimum_hours-fout" class="field-error" role="alert" tabindex="-1" autofocus>'
+    assert re.search(message, refused.text)
     assert f'value="{typed}"' in field.group(0)  # what was typed stays, to correct it
     assert minimum(db, world) == 900
     assert [e.data for e in audited(db, world)] == [{"hours": 900}]
