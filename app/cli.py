@@ -14,11 +14,14 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate as migrations
+from app import wiring
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.config import get_settings
 from app.db import DailyStatistics, make_engine, refresh_statistics
 from app.errors import DomainError
+
+wiring.wire()  # the CLI runs services without the web app: connect the hooks here too
 
 cli = typer.Typer(help="Jobcoach-portfolio: beheeropdrachten.", no_args_is_help=True)
 user_cli = typer.Typer(help="Gebruikers beheren.", no_args_is_help=True)

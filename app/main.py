@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import validation
+from app import validation, wiring
 from app.bodylimit import UPLOAD_STATE, BodyLimit
 from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
@@ -27,6 +27,8 @@ from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
 from app.storage import storage_from_settings
 from app.web import CSRF_COOKIE, csrf_protect, format_date, is_htmx, render, request_locale, wants_json
+
+wiring.wire()  # hooks connected before any request or service runs (app/wiring.py)
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +223,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             return Response(status_code=303, headers={"Location": target})
-        return _error_response(
-            request, exc.status_code, exc.message, exc.details, params=exc.params, field=exc.field
-        )
+        return _error_response(request, exc.status_code, exc.message, exc.details, params=exc.params, field=exc.field)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

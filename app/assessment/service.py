@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app import events
 from app.accounts.models import User
 from app.accounts.service import Actor
 from app.assessment.models import Assessment, SubstituteApproval
@@ -19,7 +20,6 @@ from app.evidence.models import Slot, SlotStatus
 from app.framework.registry import FrameworkRegistry
 from app.i18n import N_
 from app.notifications import service as notifications
-from app.readiness import seal
 from app.signoff.models import SignOff
 
 SCORABLE = {SlotStatus.afgetekend.value, SlotStatus.beoordeeld.value}
@@ -84,7 +84,7 @@ def score(
     settings: Settings | None = None,
 ) -> Assessment:
     student = _assessed_student(session, actor=actor, student_id=student_id)
-    seal.ensure_not_sealed(session, student_id=student_id)
+    events.before_portfolio_change(session, student_id=student_id)
     framework, _ = evidence.student_framework(session, student_id=student_id, registry=registry)
     try:
         framework.eindterm(code)
@@ -162,7 +162,7 @@ def history(session: Session, *, student_id: int, code: str) -> list[tuple[Asses
 def approve_substitute(
     session: Session, *, actor: Actor, student_id: int, code: str, description: str
 ) -> SubstituteApproval:
-    seal.ensure_not_sealed(session, student_id=student_id)
+    events.before_portfolio_change(session, student_id=student_id)
     description = description.strip()
     if not description:
         raise InvalidInput(N_("Beschrijf de vervangende opdracht."))

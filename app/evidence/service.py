@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app import events
 from app.accounts.models import User
 from app.accounts.service import Actor
 from app.assessment.models import Assessment
@@ -40,7 +41,6 @@ from app.evidence.status import ONVOLDOENDE, shown_status
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.i18n import N_
-from app.readiness import seal
 from app.signoff.models import SignOff
 from app.storage import SpooledFile, Storage, new_key
 
@@ -184,7 +184,7 @@ def save_evidence(
     evidence: Evidence | None = None,
 ) -> EvidenceVersion:
     """Create a bewijsstuk, or save a new version of `evidence`. Validates everything before writing."""
-    seal.ensure_not_sealed(session, student_id=actor.id)
+    events.before_portfolio_change(session, student_id=actor.id)
     framework, _ = student_framework(session, student_id=actor.id, registry=registry)
     errors, activity = _validate(data, framework)
     errors.update(method_tags.method_errors(data.methods, registry))
@@ -616,7 +616,7 @@ def submit_slots(
     settings: "Settings | None" = None,
 ) -> list[Submission]:
     """Send slots to the praktijkbegeleider: each needs evidence with an onderbouwing and must not be locked."""
-    seal.ensure_not_sealed(session, student_id=actor.id)
+    events.before_portfolio_change(session, student_id=actor.id)
     framework, enrolment = student_framework(session, student_id=actor.id, registry=registry)
     if not codes:
         raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."), field="eindterm")

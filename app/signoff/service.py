@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import events
 from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt, User
 from app.accounts.service import Actor
@@ -34,7 +35,6 @@ from app.framework.service import Statement
 from app.hours import reminders as hours_reminders
 from app.i18n import N_
 from app.notifications import service as notifications
-from app.readiness import seal
 from app.signoff.models import Decision, Reminder, SignOff, SupervisorLink
 
 LINK_GONE = N_(
@@ -318,7 +318,7 @@ def decide(
     )
     if assignment_id is None:
         raise NotFound(NOT_YOURS)
-    seal.ensure_not_sealed(session, student_id=submission.student_id)
+    events.before_portfolio_change(session, student_id=submission.student_id)
     try:
         chosen = Decision(decision)
     except ValueError:
@@ -434,7 +434,7 @@ def decide_all_of_student(
     # Whose student it is comes first (someone else learns nothing), then the seal, as for a single decision.
     if session.exec(_supervised(decider.user_id).where(Enrolment.student_id == student_id)).first() is None:
         raise NotFound(NOT_YOURS)
-    seal.ensure_not_sealed(session, student_id=student_id)
+    events.before_portfolio_change(session, student_id=student_id)
     waiting = {
         r.submission_id for r in _open_submissions(session, supervisor_id=decider.user_id) if r.student_id == student_id
     }
