@@ -184,6 +184,15 @@ class FrameworkRegistry:
         return f"FrameworkRegistry({', '.join(fw.key for fw in self.all())})"
 
 
+def _claim(origin: dict[tuple[str, str], Path], key: tuple[str, str], path: Path, what: str) -> None:
+    """One file per (id, version): a second file with the same version is refused, naming the first."""
+    if key in origin:
+        raise FrameworkError(
+            f"{path}: {what} staat ook in {origin[key]}; een nieuwe versie krijgt een nieuw versienummer"
+        )
+    origin[key] = path
+
+
 def load_frameworks(directory: Path) -> FrameworkRegistry:
     """Load every framework file in `directory` (sorted by name); at least one is required."""
     if not directory.is_dir():
@@ -198,26 +207,14 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
         kind = _kind(path, data)
         if kind == BEROEPSPROFIEL_KIND:
             profile = _parse_beroepsprofiel(path, data)
-            profile_key = (profile.id, profile.version)
-            if profile_key in profile_origin:
-                raise FrameworkError(
-                    f"{path}: beroepsprofiel {profile.key} staat ook in {profile_origin[profile_key]}; "
-                    "een nieuwe versie krijgt een nieuw versienummer"
-                )
-            profile_origin[profile_key] = path
+            _claim(profile_origin, (profile.id, profile.version), path, f"beroepsprofiel {profile.key}")
             profiles.append(profile)
             continue
         if kind != FRAMEWORK_KIND:
             log.info("%s: kind %r overgeslagen (geen %s)", path, kind, FRAMEWORK_KIND)
             continue
         framework = _parse(path, data)
-        key = (framework.id, framework.version)
-        if key in origin:
-            raise FrameworkError(
-                f"{path}: kader {framework.key} staat ook in {origin[key]}; "
-                "een nieuwe versie krijgt een nieuw versienummer"
-            )
-        origin[key] = path
+        _claim(origin, (framework.id, framework.version), path, f"kader {framework.key}")
         frameworks.append(framework)
     if not frameworks:
         raise FrameworkError(f"{directory}: geen eindtermenkader gevonden (*.yaml / *.yml)")
