@@ -18,6 +18,12 @@ def wire() -> None:
     # -- signoff listens --
 
     # -- hours listens --
+    from app.hours import signoff_digest
+    from app.signoff import hooks as signoff_hooks
+
+    signoff_hooks.remind.connect(signoff_digest.remind)
+    signoff_hooks.escalate.connect(signoff_digest.escalate)
+    signoff_hooks.digest.connect(signoff_digest.digest)
 
     # -- readiness listens --
     from app.readiness import seal

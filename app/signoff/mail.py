@@ -6,7 +6,7 @@ from app.accounts.models import User
 from app.cohorts.models import Enrolment
 from app.config import Settings
 from app.notifications import service as notifications
-from app.signoff.service import link_or_reuse, link_url, reuse_text
+from app.signoff.links import link_or_reuse, link_url, reuse_text
 
 
 def approved(
