@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from app.accounts.service import Actor
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Programme, ProgrammeCoordinator
-from app.cohorts.people_csv import MAX_NAME_LENGTH
+from app.cohorts.people_csv import MAX_NAME_LENGTH  # the column size, which the import checks too
 from app.cohorts.scope import coordinated_programme_ids
 from app.errors import DomainError, InvalidInput, NotFound
 from app.framework.registry import FrameworkRegistry

@@ -4,7 +4,8 @@ Whatever the cohort's size, a page costs the same few queries, and the database 
 ranks the filtered students by the number of eindtermen that meet the readiness rule (and counts them per group,
 the same rule as `app.readiness.service.evaluate`), sorts and pages them; the slots are loaded only for the
 students on the page; one grouped query counts the statuses per eindterm; one lists the filter choices.
-Nothing scans evidence rows.
+Nothing scans evidence rows. The statements live in `cohort_queries`, what holds a cohort up in
+`cohort_bottlenecks`; this module builds the page's rows and names the rest for the routes.
 """
 
 from collections import Counter
