@@ -16,6 +16,10 @@ def wire() -> None:
     _wired = True
 
     # -- signoff listens --
+    from app.cohorts import guidance
+    from app.signoff import mail
+
+    guidance.supervisor_approved.connect(mail.approved)  # the new praktijkbegeleider's link, the previous one told
 
     # -- hours listens --
     from app.hours import signoff_digest

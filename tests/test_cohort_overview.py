@@ -249,7 +249,7 @@ def seed_varied_cohort(app: FastAPI, db: Session, world: World, count: int = 40)
 def test_overview_verdicts_match_the_readiness_rule(app: FastAPI, db: Session, world: World, client: Browser) -> None:
     """The met counts (in total and per group) that SQL computes for the overview are the ones
     `readiness.service.evaluate` gives each student shown, and the ranking follows them."""
-    from app.cohorts import overview
+    from app.dashboard import cohort_overview as overview
     from app.readiness.service import readiness_of
 
     seed_varied_cohort(app, db, world)
@@ -343,7 +343,7 @@ def test_bottlenecks_by_sql_match_what_the_full_overview_shows(
     niet-mogelijk slot of an eindterm in the framework."""
     from datetime import timedelta
 
-    from app.cohorts import overview
+    from app.dashboard import cohort_overview as overview
     from app.db import as_utc, utcnow
     from app.readiness.service import readiness_of
 
@@ -390,7 +390,7 @@ def test_weekly_progress_counts_per_week_cumulatively(app: FastAPI, db: Session,
     from itertools import pairwise
 
     from app.assessment.models import Assessment
-    from app.cohorts import overview
+    from app.dashboard import cohort_overview as overview
     from app.evidence.models import Submission
     from app.signoff.models import SignOff
 
@@ -458,7 +458,7 @@ def test_weekly_progress_counts_per_week_cumulatively(app: FastAPI, db: Session,
 def test_the_heatmaps_voldaan_row_counts_the_readiness_rule(
     app: FastAPI, db: Session, world: World, client: Browser
 ) -> None:
-    from app.cohorts import overview
+    from app.dashboard import cohort_overview as overview
     from app.readiness.service import readiness_of
 
     seed_varied_cohort(app, db, world, count=12)

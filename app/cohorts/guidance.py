@@ -1,12 +1,13 @@
 """Who may change who judges: the one place that proposes, approves, rejects, assigns and ends a praktijkbegeleider
 (and assigns a beoordelaar), and that decides whether an existing account may be given a role.
 
-A student only *proposes* (a `SupervisorAssignment` in `voorgesteld`: no account, no link, no mail, no requests).
+A student only *proposes* (a `SupervisorAssignment` in `voorgesteld`: no account, no link, no mail, no requests;
+`proposals` holds the voorstel, the coordinator's pending list and the rejection, named here too).
 The coordinator of the student's programme approves; only then does `Enrolment.supervisor_id` (which routes
 requests) change. The coordinator's own invitation, assignment form and the CSV import go through `_install`.
+The mails that follow an approval belong to sign-off, which listens to `supervisor_approved`.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,195 +18,42 @@ from app.accounts.models import Role, User
 from app.accounts.service import Actor
 from app.audit import service as audit
 from app.cohorts import account_rule
-from app.cohorts import service as cohorts
-from app.cohorts.account_rule import AccountCheck
 from app.cohorts.models import AssignmentStatus, Cohort, Enrolment, SupervisorAssignment
+from app.cohorts.proposals import PROPOSAL_GONE as PROPOSAL_GONE
+from app.cohorts.proposals import Proposal as Proposal
+from app.cohorts.proposals import clean, proposal_in_scope
+from app.cohorts.proposals import pending_of_student as pending_of_student
+from app.cohorts.proposals import pending_proposals as pending_proposals
+from app.cohorts.proposals import propose as propose
+from app.cohorts.proposals import reject as reject
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
+from app.events import Hook
 from app.i18n import N_
 
 if TYPE_CHECKING:
     from app.config import Settings
 
-PROPOSAL_GONE = N_("Dit voorstel bestaat niet, is al besloten of hoort niet bij uw opleiding.")
-# --- the student's voorstel ---------------------------------------------------------------------------------------
 
+# After a praktijkbegeleider is approved, with settings to mail them: sign-off sends the new one their personal link
+# and tells the previous one. Required: an approval that mails nobody because a script forgot to wire is a bug.
+supervisor_approved: Hook[...] = Hook("supervisor_approved", required=True)
 
-def _clean(value: str, limit: int) -> str:
-    return value.strip()[:limit]
-
-
-def propose(
-    session: Session, *, actor: Actor, name: str, email: str, function: str, workplace: str
-) -> SupervisorAssignment:
-    """The student proposes; nothing else happens. The address is not looked up, so the answer is the same for
-    known and unknown addresses."""
-    student = session.get(User, actor.id)
-    assert student is not None
-    email = accounts.normalise_email(email)
-    name = name.strip()
-    if "@" not in email or len(email) > 320:
-        raise InvalidInput(N_("Vul een geldig e-mailadres in."))
-    if not name or len(name) > 200:
-        raise InvalidInput(N_("Vul de naam van de praktijkbegeleider in."))
-    if email == student.email:
-        raise InvalidInput(N_("U kunt uzelf niet als praktijkbegeleider voorstellen."))
-    enrolments = cohorts.enrolments_of_student(session, student_id=actor.id)
-    if not enrolments:
-        raise InvalidInput(N_("U bent (nog) niet ingeschreven in een cohort."))
-    enrolment = enrolments[0][0]
-    for earlier in session.exec(
-        select(SupervisorAssignment).where(
-            SupervisorAssignment.enrolment_id == enrolment.id,
-            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
-        )
-    ).all():
-        earlier.status, earlier.decided_at = AssignmentStatus.ingetrokken.value, utcnow()
-        earlier.reason = "Vervangen door een nieuw voorstel van de student"
-        session.add(earlier)
-    proposal = SupervisorAssignment(
-        enrolment_id=enrolment.id or 0,
-        student_id=actor.id,
-        status=AssignmentStatus.voorgesteld.value,
-        name=name,
-        email=email,
-        function=_clean(function, 200) or None,
-        workplace=_clean(workplace, 200) or enrolment.workplace,
-        proposed_by_id=actor.id,
-    )
-    session.add(proposal)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="supervisor.proposed",
-        object_type="supervisor_assignment",
-        object_id=proposal.id,
-        data={"enrolment_id": enrolment.id},
-    )
-    return proposal
-
-
-def pending_of_student(session: Session, *, student_id: int) -> SupervisorAssignment | None:
-    return session.exec(
-        select(SupervisorAssignment)
-        .where(
-            SupervisorAssignment.student_id == student_id,
-            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
-        )
-        .order_by(col(SupervisorAssignment.id).desc())
-    ).first()
-
-
-# --- the coordinator: pending proposals, approve, reject ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Proposal:
-    assignment: SupervisorAssignment
-    student: User
-    cohort: Cohort
-
-
-def pending_proposals(session: Session, *, actor: Actor) -> list[Proposal]:
-    programme_ids = cohorts.coordinated_programme_ids(session, actor=actor)
-    if not programme_ids:
-        return []
-    rows = session.exec(
-        select(SupervisorAssignment, User, Cohort)
-        .join(Enrolment, col(Enrolment.id) == SupervisorAssignment.enrolment_id)
-        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .join(User, col(User.id) == SupervisorAssignment.student_id)
-        .where(
-            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
-            col(Cohort.programme_id).in_(programme_ids),
-        )
-        .order_by(col(SupervisorAssignment.proposed_at), col(SupervisorAssignment.id))
-    ).all()
-    return [Proposal(assignment=a, student=u, cohort=c) for a, u, c in rows]
-
-
-def _proposal_in_scope(
-    session: Session, *, actor: Actor, assignment_id: int
-) -> tuple[SupervisorAssignment, Enrolment, Cohort]:
-    programme_ids = cohorts.coordinated_programme_ids(session, actor=actor)
-    row = session.exec(
-        select(SupervisorAssignment, Enrolment, Cohort)
-        .join(Enrolment, col(Enrolment.id) == SupervisorAssignment.enrolment_id)
-        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
-        .where(
-            SupervisorAssignment.id == assignment_id,
-            SupervisorAssignment.status == AssignmentStatus.voorgesteld.value,
-            col(Cohort.programme_id).in_(programme_ids or [0]),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(PROPOSAL_GONE)
-    return row[0], row[1], row[2]
-
-
-@dataclass(frozen=True)
-class ApprovalPreview:
-    proposal: Proposal
-    account: AccountCheck | None  # None: a new account will be made
-    previous: User | None
-    open_requests: list[tuple[int, str]]  # (submission id, eindterm code) that move to the new praktijkbegeleider
-
-
-def approval_preview(session: Session, *, actor: Actor, assignment_id: int) -> ApprovalPreview:
-    from app.evidence.models import Slot, SlotStatus, Submission  # models only: evidence builds on cohorts
-
-    assignment, enrolment, cohort = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
-    student = session.get(User, assignment.student_id)
-    assert student is not None
-    existing = accounts.get_user_by_email(session, email=assignment.email)
-    open_requests = session.exec(
-        select(Submission.id, Submission.eindterm_code)
-        .join(Slot, col(Slot.submission_id) == Submission.id)
-        .where(Submission.student_id == student.id, Slot.status == SlotStatus.ter_aftekening.value)
-        .order_by(col(Submission.submitted_at))
-    ).all()
-    return ApprovalPreview(
-        proposal=Proposal(assignment=assignment, student=student, cohort=cohort),
-        account=account_rule.check_account(session, user=existing, programme_id=cohort.programme_id)
-        if existing
-        else None,
-        previous=session.get(User, enrolment.supervisor_id) if enrolment.supervisor_id else None,
-        open_requests=[(i or 0, c) for i, c in open_requests],
-    )
+# --- approving a voorstel -------------------------------------------------------------------------------------------
 
 
 def approve(
     session: Session, *, actor: Actor, assignment_id: int, workplace: str, confirm_role: bool, settings: "Settings"
 ) -> SupervisorAssignment:
     """Koppeling goedkeuren: the proposed person becomes the praktijkbegeleider (after the account rule)."""
-    assignment, enrolment, cohort = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
-    assignment.workplace = _clean(workplace, 200) or assignment.workplace
+    assignment, enrolment, cohort = proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
+    assignment.workplace = clean(workplace, 200) or assignment.workplace
     supervisor = account_rule.account_for(
         session, actor=actor, assignment=assignment, cohort=cohort, confirmed=confirm_role
     )
     _install(
         session, actor_id=actor.id, enrolment=enrolment, assignment=assignment, supervisor=supervisor, settings=settings
     )
-    return assignment
-
-
-def reject(session: Session, *, actor: Actor, assignment_id: int, reason: str) -> SupervisorAssignment:
-    assignment, _, _ = _proposal_in_scope(session, actor=actor, assignment_id=assignment_id)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(N_("Schrijf waarom u dit voorstel afwijst; de student ziet de reden."))
-    assignment.status, assignment.reason = AssignmentStatus.afgewezen.value, reason[:2000]
-    assignment.decided_by_id, assignment.decided_at = actor.id, utcnow()
-    session.add(assignment)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="supervisor.rejected",
-        object_type="supervisor_assignment",
-        object_id=assignment.id,
-    )
-    session.flush()
     return assignment
 
 
@@ -238,9 +86,7 @@ def _install(
         data={"enrolment_id": enrolment.id, "supervisor_id": supervisor.id, "previous_supervisor_id": previous_id},
     )
     if settings is not None:
-        from app.signoff import mail  # mails and links live with the sign-off
-
-        mail.approved(
+        supervisor_approved(
             session,
             enrolment=enrolment,
             supervisor=supervisor,
@@ -311,9 +157,9 @@ def invite(
         enrolment_id=enrolment.id or 0,
         student_id=student_id,
         status=AssignmentStatus.voorgesteld.value,
-        name=_clean(name, 200),
+        name=clean(name, 200),
         email=email,
-        function=_clean(function, 200) or None,
+        function=clean(function, 200) or None,
         workplace=enrolment.workplace,
         proposed_by_id=actor.id,
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from app.cohorts.overview import Overview
+from app.dashboard.cohort_overview import Overview
 from app.evidence.status import STATUS_LABELS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
