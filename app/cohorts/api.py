@@ -8,9 +8,11 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.cohorts import overview, service
+from app.cohorts import service
 from app.cohorts.models import Cohort
 from app.cohorts.routes import cohort_in_scope, cohort_view, overview_filters
+from app.dashboard import cohort_list
+from app.dashboard import cohort_overview as overview
 from app.db import DB
 from app.errors import ERROR_RESPONSES
 from app.evidence.models import SlotStatus
@@ -36,7 +38,7 @@ def cohorts(db: Session = DB, actor: Actor = Depends(require(Permission.cohort_v
     return {
         "items": [
             {**_cohort_json(s.cohort), "programme": s.programme.name, "student_count": s.student_count}
-            for s in service.list_cohorts(db, actor=actor)
+            for s in cohort_list.list_cohorts(db, actor=actor)
         ]
     }
 

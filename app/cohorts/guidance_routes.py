@@ -11,6 +11,7 @@ from app.accounts.service import Actor
 from app.cohorts import guidance
 from app.db import DB, RowId
 from app.errors import InvalidInput
+from app.signoff import approval_preview
 from app.web import redirect, render, require, settings_of
 
 router = APIRouter()
@@ -26,7 +27,7 @@ def proposals(
 def _approval_page(
     request: Request, db: Session, actor: Actor, assignment_id: int, *, error: str | None = None, status: int = 200
 ) -> Response:
-    preview = guidance.approval_preview(db, actor=actor, assignment_id=assignment_id)
+    preview = approval_preview.approval_preview(db, actor=actor, assignment_id=assignment_id)
     return render(request, "cohorts/proposal.html", {"p": preview, "error": error}, status_code=status)
 
 

@@ -16,10 +16,12 @@ from app.accounts.models import Role, User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.bodylimit import large_body
-from app.cohorts import chart, export, guidance, service
-from app.cohorts import overview as overview_service
+from app.cohorts import chart, guidance, service
 from app.cohorts.models import Cohort, Programme
 from app.config import Settings
+from app.dashboard import cohort_export as export
+from app.dashboard import cohort_list
+from app.dashboard import cohort_overview as overview_service
 from app.db import DB, RowId, parse_row_id
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
@@ -61,7 +63,7 @@ def cohorts(request: Request, db: Session = DB, actor: Actor = Depends(require(P
         request,
         "cohorts/list.html",
         {
-            "summaries": service.list_cohorts(db, actor=actor, registry=frameworks_of(request)),
+            "summaries": cohort_list.list_cohorts(db, actor=actor, registry=frameworks_of(request)),
             "programmes": service.programmes_for(db, actor=actor) if actor.can(Permission.cohort_manage) else [],
         },
     )
