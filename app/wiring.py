@@ -5,6 +5,7 @@ Keep one section per listening domain, so that what listens to what reads in one
 """
 
 from app import events
+from app.evidence import hooks as evidence_hooks
 
 _wired = False
 
@@ -16,6 +17,14 @@ def wire() -> None:
     _wired = True
 
     # -- signoff listens --
+    from app.signoff.service import notify_submitted
+
+    evidence_hooks.submitted.connect(notify_submitted)
+
+    # -- assessment listens --
+    from app.assessment.evidence_state import submission_states
+
+    evidence_hooks.submission_states.connect(submission_states)
 
     # -- hours listens --
 
@@ -25,5 +34,13 @@ def wire() -> None:
     events.before_portfolio_change.connect(seal.ensure_not_sealed)
 
     # -- development listens --
+    from app.development import methods as method_tags
+
+    evidence_hooks.method_errors.connect(method_tags.method_errors)
+    evidence_hooks.methods_chosen.connect(method_tags.add_tags)
+    evidence_hooks.methods_of_versions.connect(method_tags.methods_of_versions)
 
     # -- privacy listens --
+    from app.privacy.retention import removed_by_retention
+
+    evidence_hooks.removed_by_retention.connect(removed_by_retention)
