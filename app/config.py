@@ -2,12 +2,15 @@
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - a public placeholder, refused outside development mode
+# The school's time zone: stored times are UTC, a Dutch user reads Dutch time (summer time included).
+TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 class Settings(BaseSettings):

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from fastapi import Depends, Request
@@ -26,6 +25,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.permissions import Permission
 from app.config import ROOT, Settings
+from app.config import TIME_ZONE as TIME_ZONE  # moved down so that cores can read it
 from app.db import DB, as_utc
 from app.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from app.evidence.status import STATUS_LABELS, shown_status
@@ -61,7 +61,6 @@ def _babel_locale(code: str) -> Locale:
 # time zone: stored times are UTC, a Dutch user reads Dutch time (summer time included).
 DATE_FORMAT = "d MMMM yyyy"
 MONTH_FORMAT = "MMMM yyyy"
-TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @functools.lru_cache(maxsize=8192)

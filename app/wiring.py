@@ -1,10 +1,11 @@
 """Start-up wiring: higher domains connect their listeners to the hooks that lower domains declare.
 
 The one place where the layers meet. `wire()` is idempotent; `app.main` and `app.cli` call it on import.
-Keep one section per listening domain, so that what listens to what reads in one place.
+One section per listening domain, in layer order, so that what listens to what reads in one place.
 """
 
 from app import events
+from app.evidence import hooks as evidence_hooks
 
 _wired = False
 
@@ -18,8 +19,10 @@ def wire() -> None:
     # -- signoff listens --
     from app.cohorts import guidance
     from app.signoff import mail
+    from app.signoff.service import notify_submitted
 
     guidance.supervisor_approved.connect(mail.approved)  # the new praktijkbegeleider's link, the previous one told
+    evidence_hooks.submitted.connect(notify_submitted)
 
     # -- hours listens --
     from app.hours import signoff_digest
@@ -29,11 +32,24 @@ def wire() -> None:
     signoff_hooks.escalate.connect(signoff_digest.escalate)
     signoff_hooks.digest.connect(signoff_digest.digest)
 
+    # -- assessment listens --
+    from app.assessment.evidence_state import submission_states
+
+    evidence_hooks.submission_states.connect(submission_states)
+
     # -- readiness listens --
     from app.readiness import seal
 
     events.before_portfolio_change.connect(seal.ensure_not_sealed)
 
     # -- development listens --
+    from app.development import methods as method_tags
+
+    evidence_hooks.method_errors.connect(method_tags.method_errors)
+    evidence_hooks.methods_chosen.connect(method_tags.add_tags)
+    evidence_hooks.methods_of_versions.connect(method_tags.methods_of_versions)
 
     # -- privacy listens --
+    from app.privacy.retention import removed_by_retention
+
+    evidence_hooks.removed_by_retention.connect(removed_by_retention)

@@ -41,7 +41,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment
 from app.config import ROOT
 from app.db import make_engine
-from app.evidence import service as evidence_service
+from app.evidence import saving as evidence_service  # save_evidence records its audit row there
 from app.evidence.filetypes import MIME_BY_KIND
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceVersion
 from app.storage import LocalStorage, S3Storage, Storage, check_storage
