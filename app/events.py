@@ -8,9 +8,10 @@ called inside the caller's transaction: listeners flush, never commit, and a lis
 """
 
 from collections.abc import Callable
-from typing import Generic, ParamSpec
+from typing import Generic, ParamSpec, TypeVar, cast
 
 P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class HookNotWired(RuntimeError):
@@ -39,6 +40,16 @@ class Hook(Generic[P]):
 
     def __repr__(self) -> str:
         return f"Hook({self.name!r}, listeners={len(self._listeners)})"
+
+
+class Query(Hook[P], Generic[P, R]):
+    """A hook that asks: `ask` returns every listener's answer, in the order they were connected. For a read
+    that a higher domain answers, where a plain `Hook` (whose listeners' results are dropped) cannot."""
+
+    def ask(self, *args: P.args, **kwargs: P.kwargs) -> list[R]:
+        if self.required and not self._listeners:
+            raise HookNotWired(f"query {self.name!r} has no listener: call app.wiring.wire() at start-up")
+        return [cast(R, listener(*args, **kwargs)) for listener in self._listeners]
 
 
 # Hooks that several domains call. Each is declared where its lowest caller can import it.

@@ -42,3 +42,14 @@ def test_the_app_wires_the_seal_into_every_portfolio_change() -> None:
     from app.readiness import seal
 
     assert seal.ensure_not_sealed in events.before_portfolio_change._listeners
+
+
+def test_a_query_returns_each_listeners_answer_in_order() -> None:
+    from app.events import Query
+
+    query: Query[[int], int] = Query("probe")
+    query.connect(lambda x: x + 1)
+    query.connect(lambda x: x * 10)
+    assert query.ask(2) == [3, 20]
+    with pytest.raises(HookNotWired):
+        Query("guard", required=True).ask()

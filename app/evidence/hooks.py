@@ -7,23 +7,8 @@ at start-up. All are required: skipping one would lose data, a mail or a state w
 """
 
 from datetime import datetime
-from typing import Generic, ParamSpec, TypeVar, cast
 
-from app.events import Hook, HookNotWired
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class Query(Hook[P], Generic[P, R]):
-    """A hook that asks: `ask` returns every listener's answer, in the order they were connected. For a read
-    that a higher domain answers, where a plain `Hook` (whose listeners' results are dropped) cannot."""
-
-    def ask(self, *args: P.args, **kwargs: P.kwargs) -> list[R]:
-        if self.required and not self._listeners:
-            raise HookNotWired(f"query {self.name!r} has no listener: call app.wiring.wire() at start-up")
-        return [cast(R, listener(*args, **kwargs)) for listener in self._listeners]
-
+from app.events import Hook, Query
 
 # Slots were sent to the praktijkbegeleider (flushed, not committed): signoff mails them, unless they chose
 # the daily digest. Called as (session, submissions=[Submission], settings=Settings).
