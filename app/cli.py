@@ -308,6 +308,7 @@ def storage_check(
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Controleer de hashketen van de auditlog: een gewijzigde, verwijderde of verplaatste rij wordt gevonden."""
+    import app.models  # noqa: F401  (every bound table must be known to the check)
     from app.audit.verify import verify_command
 
     raise typer.Exit(verify_command())

@@ -8,7 +8,7 @@ import anyio
 import anyio.to_thread
 import pydantic
 from fastapi import Depends, Path, Request
-from sqlalchemy import Engine, event
+from sqlalchemy import Column, DateTime, Engine, event
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
@@ -41,6 +41,11 @@ def parse_row_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ROW_ID else None
+
+
+def tz_column(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg,unused-ignore]
+    """A timezone-aware timestamp column: every stored moment is UTC."""
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
 def utcnow() -> datetime:

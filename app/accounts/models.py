@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, String, UniqueConstraint
+from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import AppendOnly, utcnow
+from app.db import tz_column as tz_column  # re-exported: the domain models import it from here
 
 
 class Role(StrEnum):
@@ -15,10 +16,6 @@ class Role(StrEnum):
     beoordelaar = "beoordelaar"
     coordinator = "opleidingscoordinator"
     beheerder = "beheerder"
-
-
-def tz_column(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg,unused-ignore]
-    return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
 class User(SQLModel, table=True):

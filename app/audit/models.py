@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import AppendOnly, tz_column, utcnow
 
 
 class AuditEvent(SQLModel, AppendOnly, table=True):

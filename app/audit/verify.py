@@ -196,8 +196,8 @@ def _check_decisions(
 
 
 def verify_command() -> int:
-    """`portfolio audit verify`: 0 if the chain is intact, 1 if it was tampered with."""
-    import app.models  # noqa: F401  (every bound table must be known to the check)
+    """`portfolio audit verify`: 0 if the chain is intact, 1 if it was tampered with. The caller imports every
+    model first (`app.models`, in the CLI): a bound table whose model is not loaded is not checked."""
     from app.config import get_settings
     from app.db import make_engine
 

@@ -7,8 +7,7 @@ from sqlalchemy import Column, Text, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
-from app.accounts.models import tz_column
-from app.db import utcnow
+from app.db import tz_column, utcnow
 
 
 class OutboxMessage(SQLModel, table=True):

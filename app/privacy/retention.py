@@ -28,7 +28,7 @@ from app.db import as_utc, utcnow
 from app.errors import InvalidInput, NotFound
 from app.evidence.models import Blob
 from app.i18n import N_
-from app.privacy import erasure
+from app.privacy import erasure, removal
 from app.privacy.models import AccessEvent, PrivacyExport
 from app.privacy.redaction import Redactions, delete_counted
 from app.readiness import seal
@@ -122,8 +122,8 @@ def plan(session: Session, *, settings: Settings, now: datetime | None = None) -
         elif left_at is not None and left_at <= after_leaving:
             result.evidence.append(Due(sid, "uitgeschreven"))
     for due in result.evidence + result.erase:
-        result.blobs += erasure.live_blobs(session, student_id=due.student_id)
-        result.versions += len(erasure.versions_to_blank(session, student_id=due.student_id))
+        result.blobs += removal.live_blobs(session, student_id=due.student_id)
+        result.versions += len(removal.versions_to_blank(session, student_id=due.student_id))
     for due in result.evidence:
         result.dossier_zips += [
             d for d in session.exec(select(Dossier).where(Dossier.student_id == due.student_id)).all() if d.zip_key
@@ -161,12 +161,12 @@ def apply(session: Session, *, plan: RetentionPlan, storage: Storage, settings: 
         done["bewijsbestanden"] += result.files_deleted
         done["bewijsversies"] += result.rows.get("evidence_version", 0)
     for due in plan.evidence:
-        for blob in erasure.live_blobs(session, student_id=due.student_id):
-            keys.append(erasure.mark_blob_removed(session, blob))
+        for blob in removal.live_blobs(session, student_id=due.student_id):
+            keys.append(removal.mark_blob_removed(session, blob))
             _audit(session, "evidence_file", blob.id, student_id=due.student_id, because=due.because)
             done["bewijsbestanden"] += 1
         changes = Redactions()
-        blanked = erasure.blank_evidence_text(session, student_id=due.student_id, changes=changes)
+        blanked = removal.blank_evidence_text(session, student_id=due.student_id, changes=changes)
         if blanked:
             _audit(
                 session, "evidence_text", due.student_id, student_id=due.student_id, because=due.because, rows=blanked
@@ -174,13 +174,13 @@ def apply(session: Session, *, plan: RetentionPlan, storage: Storage, settings: 
             done["bewijsversies"] += blanked
         for dossier in session.exec(select(Dossier).where(Dossier.student_id == due.student_id)).all():
             if dossier.zip_key:
-                keys += erasure.drop_dossier_files(session, dossier, pdf=False)
+                keys += removal.drop_dossier_files(session, dossier, pdf=False)
                 _audit(session, "dossier_zip", dossier.id, student_id=due.student_id, because=due.because)
                 done["dossierbestanden"] += 1
     for export in plan.exports:
         if export.zip_key is None:
             continue
-        keys.append(erasure.expire_export(session, export))
+        keys.append(removal.expire_export(session, export))
         _audit(session, "export", export.id, student_id=export.subject_id, because="termijn")
         done["exports"] += 1
     if plan.access_log_before is not None and plan.access_log_rows:
@@ -189,7 +189,7 @@ def apply(session: Session, *, plan: RetentionPlan, storage: Storage, settings: 
             _audit(session, "access_log", None, student_id=None, because="termijn", rows=removed)
             done["toegangslog"] += removed
     session.flush()
-    erasure.delete_files(storage, keys)
+    removal.delete_files(storage, keys)
     return done
 
 

@@ -16,20 +16,10 @@ exist on `app.config.Settings`):
 - `upload_max_bytes: int` (default 500 MiB, per file), `upload_max_files: int` (default 20, per request)
 """
 
-from app.storage.backends import (
-    BlobInfo,
-    BlobNotFound,
-    CheckReport,
-    ChecksumMismatch,
-    LocalStorage,
-    S3Storage,
-    Storage,
-    check_storage,
-    new_key,
-    storage_from_settings,
-    upload_limits_from_settings,
-    validate_key,
-)
+from app.storage.backends import BlobInfo, BlobNotFound, LocalStorage, Storage, new_key, validate_key
+from app.storage.check import CheckReport, ChecksumMismatch, check_storage
+from app.storage.configured import storage_from_settings, upload_limits_from_settings
+from app.storage.s3 import S3Storage
 from app.storage.spool import FileTooLarge, Spool, SpooledFile, UploadError, human_size
 
 __all__ = [
