@@ -67,16 +67,6 @@ def blank_evidence_text(session: Session, *, student_id: int, changes: Redaction
     return count
 
 
-def dossier_file_keys(session: Session, *, student_id: int, pdf: bool) -> list[tuple[Dossier, list[str]]]:
-    """Dossiers with stored files to delete: always the ZIP (it holds copies of the files), the PDF if asked."""
-    found = []
-    for dossier in session.exec(select(Dossier).where(Dossier.student_id == student_id)).all():
-        keys = [k for k in (dossier.zip_key, dossier.pdf_key if pdf else None) if k]
-        if keys:
-            found.append((dossier, keys))
-    return found
-
-
 def drop_dossier_files(session: Session, dossier: Dossier, *, pdf: bool) -> list[str]:
     """Forget the stored files; `pdf_sha256` and the manifest's hashes stay as the record of what was handed over."""
     keys = [k for k in (dossier.zip_key, dossier.pdf_key if pdf else None) if k]
