@@ -80,32 +80,10 @@ def canonical_bytes(
     return canonical_json(fields).encode("utf-8")
 
 
-def canonical_hash(
-    *,
-    prev_hash: str,
-    event_id: int,
-    at: datetime,
-    actor_id: int | None,
-    action: str,
-    object_type: str,
-    object_id: str | None,
-    data: dict[str, Any],
-) -> str:
-    """HMAC-SHA256 hex of the canonical form, with the chain key; used by the writer and by the verifier."""
-    return hmac.new(
-        chain_key(),
-        canonical_bytes(
-            prev_hash=prev_hash,
-            event_id=event_id,
-            at=at,
-            actor_id=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-        ),
-        hashlib.sha256,
-    ).hexdigest()
+def canonical_hash(**fields: Any) -> str:
+    """HMAC-SHA256 hex of the canonical form (the fields of `canonical_bytes`), with the chain key; used by the
+    writer and by the verifier."""
+    return hmac.new(chain_key(), canonical_bytes(**fields), hashlib.sha256).hexdigest()
 
 
 def event_hash(event: AuditEvent) -> str:

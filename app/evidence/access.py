@@ -1,6 +1,8 @@
 """Who may see a bewijsstuk or one of its files: its student always; staff in scope only what was submitted
 (404 for everyone else, who may not learn that it exists); 410 Gone, with the date, for a file removed since."""
 
+from typing import Any
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -25,13 +27,12 @@ def visible_evidence(session: Session, *, actor: Actor, evidence_id: int) -> tup
     if evidence.student_id == actor.id:
         return evidence, True
     cohorts.visible_student(session, actor=actor, student_id=evidence.student_id)
-    submitted = submitted_version_ids(session, student_id=evidence.student_id)
-    has_submitted = session.exec(
-        select(func.count())
-        .select_from(EvidenceVersion)
-        .where(EvidenceVersion.evidence_id == evidence.id, col(EvidenceVersion.id).in_(submitted or {0}))
-    ).one()
-    if not has_submitted:
+    if not _in_a_submitted_version(
+        session,
+        student_id=evidence.student_id,
+        match=EvidenceVersion.evidence_id == evidence.id,
+        version=EvidenceVersion.id,
+    ):
         raise NotFound(NOT_VISIBLE)
     return evidence, False
 
@@ -49,16 +50,18 @@ def visible_blob(session: Session, *, actor: Actor, blob_id: int) -> Blob:
         raise NotFound(FILE_NOT_VISIBLE)
     if blob.student_id != actor.id:
         cohorts.visible_student(session, actor=actor, student_id=blob.student_id)
-        submitted = submitted_version_ids(session, student_id=blob.student_id)
-        in_submitted = session.exec(
-            select(func.count())
-            .select_from(EvidenceFile)
-            .where(EvidenceFile.blob_id == blob.id, col(EvidenceFile.version_id).in_(submitted or {0}))
-        ).one()
-        if not in_submitted:
+        if not _in_a_submitted_version(
+            session, student_id=blob.student_id, match=EvidenceFile.blob_id == blob.id, version=EvidenceFile.version_id
+        ):
             raise NotFound(FILE_NOT_VISIBLE)
     if blob.removed_at is not None:
         retention = any(hooks.removed_by_retention.ask(session, blob=blob))  # privacy keeps why it went
         message = REMOVED_BY_RETENTION if retention else REMOVED_ON_REQUEST
         raise Gone(message, params={"date": as_utc(blob.removed_at).astimezone(TIME_ZONE).date()})
     return blob
+
+
+def _in_a_submitted_version(session: Session, *, student_id: int, match: Any, version: Any) -> bool:
+    """Whether a row matching `match` belongs to a version the student submitted: only then may staff see it."""
+    submitted = submitted_version_ids(session, student_id=student_id)
+    return bool(session.exec(select(func.count()).where(match, col(version).in_(submitted or {0}))).one())
