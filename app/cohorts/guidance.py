@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 # After a praktijkbegeleider is approved, with settings to mail them: sign-off sends the new one their personal link
 # and tells the previous one. Required: an approval that mails nobody because a script forgot to wire is a bug.
-supervisor_approved: Hook[...] = Hook("supervisor_approved", required=True)
+supervisor_approved: Hook[...] = Hook("cohorts.supervisor_approved", required=True)
 
 # --- approving a voorstel -------------------------------------------------------------------------------------------
 

@@ -40,8 +40,8 @@ class DigestPart:
 
 
 # After the reminders to praktijkbegeleiders (kind "herinnering"), before the escalations.
-remind: Hook[[Session, ReminderRound]] = Hook("signoff.remind")
+remind: Hook[[Session, ReminderRound]] = Hook("signoff.remind", required=True)
 # After the escalations to the coordinators (kind "escalatie").
-escalate: Hook[[Session, ReminderRound]] = Hook("signoff.escalate")
+escalate: Hook[[Session, ReminderRound]] = Hook("signoff.escalate", required=True)
 # While a digest is put together: append a part if something waits for this praktijkbegeleider.
-digest: Hook[[Session, User, list[DigestPart]]] = Hook("signoff.digest")
+digest: Hook[[Session, User, list[DigestPart]]] = Hook("signoff.digest", required=True)
