@@ -23,7 +23,15 @@ def wire() -> None:
     from app.readiness import seal
 
     events.before_portfolio_change.connect(seal.ensure_not_sealed)
+    from app.readiness import dossier
+    from app.web import templates
+
+    dossier.use_templates(templates.env)  # the dossier PDF is drawn with the pages' templates and filters
 
     # -- development listens --
+    from app.development import register
+    from app.web import templates
+
+    register.use_templates(templates.env)  # the register overview PDF, likewise
 
     # -- privacy listens --
