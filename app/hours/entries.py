@@ -146,6 +146,7 @@ def log_hours(
     problems.check(
         fields.text,
         workplace,
+        strip=False,
         max_length=MAX_WORKPLACE,
         too_long=fields.length_message("De werkplek", MAX_WORKPLACE),
         field="workplace",
