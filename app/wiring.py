@@ -6,6 +6,7 @@ One section per listening domain, in layer order, so that what listens to what r
 
 from app import events
 from app.evidence import hooks as evidence_hooks
+from app.web import templates
 
 _wired = False
 
@@ -38,16 +39,19 @@ def wire() -> None:
     evidence_hooks.submission_states.connect(submission_states)
 
     # -- readiness listens --
-    from app.readiness import seal
+    from app.readiness import dossier, seal
 
     events.before_portfolio_change.connect(seal.ensure_not_sealed)
+    dossier.use_templates(templates.env)  # the dossier PDF is drawn with the pages' templates and filters
 
     # -- development listens --
     from app.development import methods as method_tags
+    from app.development import register
 
     evidence_hooks.method_errors.connect(method_tags.method_errors)
     evidence_hooks.methods_chosen.connect(method_tags.add_tags)
     evidence_hooks.methods_of_versions.connect(method_tags.methods_of_versions)
+    register.use_templates(templates.env)  # the register overview PDF, likewise
 
     # -- privacy listens --
     from app.privacy.retention import removed_by_retention

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from jinja2 import Environment
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -19,6 +20,7 @@ from app.development import methods as method_tags
 from app.development import service
 from app.development.models import EntryKind
 from app.errors import DomainError, NotFound
+from app.events import HookNotWired
 from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceVersion
 from app.framework.beroepsprofiel import (
@@ -31,6 +33,7 @@ from app.framework.beroepsprofiel import (
 )
 from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
+from app.hours import service as hours  # the practice hours log (its own module)
 from app.i18n import N_
 from app.readiness import seal
 from app.readiness.models import ReadinessEvent
@@ -241,9 +244,7 @@ def method_coverage(
 
 
 def _approved_hours(session: Session, *, student_id: int) -> Decimal:
-    from app.hours.service import approved_hours  # the practice hours log (its own module)
-
-    return Decimal(approved_hours(session, student_id=student_id))
+    return Decimal(hours.approved_hours(session, student_id=student_id))
 
 
 def overview(session: Session, *, student: User, registry: FrameworkRegistry, own: bool) -> RegisterOverview:
@@ -359,12 +360,22 @@ def overview_json(view: RegisterOverview) -> dict[str, Any]:
     }
 
 
+# The web layer's Jinja environment (its filters, such as `datum`, and translations), handed in by `app.wiring`:
+# this core sits below app.web and may not import it.
+_templates: Environment | None = None
+
+
+def use_templates(env: Environment) -> None:
+    global _templates
+    _templates = env
+
+
 def render_pdf(view: RegisterOverview) -> bytes:
     from weasyprint import HTML
 
-    from app.web import templates
-
-    html = templates.env.get_template("development/register_pdf.html").render(
+    if _templates is None:
+        raise HookNotWired("app.development.register has no templates: call app.wiring.wire() at start-up")
+    html = _templates.get_template("development/register_pdf.html").render(
         view=view, status_labels=STATUS_LABELS, nl_number=nl_number, today=date.today()
     )
     pdf: bytes = HTML(string=html).write_pdf()

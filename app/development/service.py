@@ -8,7 +8,7 @@ The hour requirement (98 h / 3.5 EC) and the EC→hours ratio come from the bero
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -16,12 +16,13 @@ from sqlmodel import Session, col, select
 from app.accounts.service import Actor
 from app.audit import service as audit
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EntryKind
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, NotFound
 from app.evidence.models import Blob
 from app.evidence.service import FieldErrors, _publish, check_files
 from app.framework.beroepsprofiel import Beroepsprofiel, TrainingRequirement
 from app.i18n import N_
 from app.storage import SpooledFile, Storage
+from app.validation import fields
 
 NOT_VISIBLE = N_("Deze registratie bestaat niet of u heeft er geen toegang toe.")
 MAX_TEXT = 200
@@ -53,63 +54,69 @@ class EntryInput:
     keep_certificate: bool = False
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """'3,5' or '3.5' → Decimal('3.5'); empty → None; anything else raises ValueError."""
-    text = text.strip().replace(",", ".")
-    if not text:
+def _amount(value: str, *, field: str, invalid: str, maximum: Decimal, out_of_range: str) -> Decimal | None:
+    """A study load that may be left empty: a number above 0 and at most `maximum`, to the cent."""
+    amount = fields.optional_amount(value, invalid=invalid, field=field)
+    if amount is None:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+    fields.within(amount, above=0, at_most=maximum, message=out_of_range, field=field)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _validate(data: EntryInput) -> tuple[dict[str, str], date | None, Decimal | None, Decimal | None]:
-    errors: dict[str, str] = {}
-    if data.kind not in KIND_LABELS:
-        errors["kind"] = "Kies wat voor registratie dit is."
-    title = data.title.strip()
-    if not title:
-        errors["title"] = "Vul de titel in (de naam van de cursus of het diploma)."
-    elif len(title) > MAX_TEXT:
-        errors["title"] = f"De titel mag hoogstens {MAX_TEXT} tekens lang zijn."
-    provider = data.provider.strip()
-    if not provider:
-        errors["provider"] = "Vul in wie de cursus gaf of het diploma uitreikte."
-    elif len(provider) > MAX_TEXT:
-        errors["provider"] = f"De aanbieder mag hoogstens {MAX_TEXT} tekens lang zijn."
-    when: date | None = None
-    try:
-        when = date.fromisoformat(data.entry_date.strip())
-    except ValueError:
-        errors["entry_date"] = "Vul de datum in (dd-mm-jjjj)."
-    if when and when > date.today():
-        errors["entry_date"] = "De datum ligt in de toekomst."
-    if len(data.note) > MAX_NOTE:
-        errors["note"] = f"De toelichting mag hoogstens {MAX_NOTE} tekens lang zijn."
+    problems = fields.Problems()
+    problems.check(
+        fields.choice, data.kind, options=KIND_LABELS, message="Kies wat voor registratie dit is.", field="kind"
+    )
+    problems.check(
+        fields.text,
+        data.title,
+        required="Vul de titel in (de naam van de cursus of het diploma).",
+        max_length=MAX_TEXT,
+        too_long=fields.length_message("De titel", MAX_TEXT),
+        field="title",
+    )
+    problems.check(
+        fields.text,
+        data.provider,
+        required="Vul in wie de cursus gaf of het diploma uitreikte.",
+        max_length=MAX_TEXT,
+        too_long=fields.length_message("De aanbieder", MAX_TEXT),
+        field="provider",
+    )
+    when = problems.check(
+        fields.past_date, data.entry_date, missing="Vul de datum in (dd-mm-jjjj).", field="entry_date"
+    )
+    problems.check(
+        fields.text,
+        data.note,
+        strip=False,
+        max_length=MAX_NOTE,
+        too_long=fields.length_message("De toelichting", MAX_NOTE),
+        field="note",
+    )
     hours: Decimal | None = None
     ec: Decimal | None = None
     if data.kind == EntryKind.cursus.value:
-        try:
-            hours = parse_amount(data.hours)
-            if hours is not None and not (0 < hours <= MAX_HOURS):
-                errors["hours"] = f"Het aantal uren moet groter dan 0 en hoogstens {MAX_HOURS} zijn."
-        except ValueError:
-            errors["hours"] = "Vul het aantal uren in als getal, bijvoorbeeld 16 of 2,5."
-        try:
-            ec = parse_amount(data.ec)
-            if ec is not None and not (0 < ec <= MAX_EC):
-                errors["ec"] = f"Het aantal EC moet groter dan 0 en hoogstens {MAX_EC} zijn."
-        except ValueError:
-            errors["ec"] = "Vul het aantal EC in als getal, bijvoorbeeld 1 of 3,5."
-        if hours is None and ec is None and "hours" not in errors and "ec" not in errors:
-            errors["hours"] = "Vul de studielast in: het aantal uren of het aantal EC."
-    hours = hours.quantize(CENT, rounding=ROUND_HALF_UP) if hours is not None else None
-    ec = ec.quantize(CENT, rounding=ROUND_HALF_UP) if ec is not None else None
-    return errors, when, hours, ec
+        hours = problems.check(
+            _amount,
+            data.hours,
+            field="hours",
+            invalid="Vul het aantal uren in als getal, bijvoorbeeld 16 of 2,5.",
+            maximum=MAX_HOURS,
+            out_of_range=f"Het aantal uren moet groter dan 0 en hoogstens {MAX_HOURS} zijn.",
+        )
+        ec = problems.check(
+            _amount,
+            data.ec,
+            field="ec",
+            invalid="Vul het aantal EC in als getal, bijvoorbeeld 1 of 3,5.",
+            maximum=MAX_EC,
+            out_of_range=f"Het aantal EC moet groter dan 0 en hoogstens {MAX_EC} zijn.",
+        )
+        if hours is None and ec is None and "hours" not in problems and "ec" not in problems:
+            problems.add("hours", "Vul de studielast in: het aantal uren of het aantal EC.")
+    return problems.errors, when, hours, ec
 
 
 # --- the log ---------------------------------------------------------------------------------------------------
@@ -329,11 +336,12 @@ def add_entry(
 def withdraw_entry(session: Session, *, actor: Actor, entry_id: int, reason: str) -> DevelopmentWithdrawal:
     """Take an entry back, with a reason; it stays in the history, marked as withdrawn."""
     entry = own_entry(session, student_id=actor.id, entry_id=entry_id)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(N_("Geef een reden voor het intrekken."))
-    if len(reason) > MAX_NOTE:
-        raise InvalidInput(N_("De reden is te lang."))
+    reason = fields.text(
+        reason,
+        required=N_("Geef een reden voor het intrekken."),
+        max_length=MAX_NOTE,
+        too_long=N_("De reden is te lang."),
+    )
     _ensure_current(session, entry=entry)
     withdrawal = DevelopmentWithdrawal(entry_id=entry.id or 0, student_id=actor.id, reason=reason, created_by=actor.id)
     try:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -22,6 +23,7 @@ from app.accounts.models import User
 from app.assessment import service as assessment
 from app.audit import service as audit
 from app.db import utcnow
+from app.events import HookNotWired
 from app.evidence import service as evidence
 from app.evidence.models import Blob, EvidenceLink, EvidenceVersion
 from app.framework import service as framework_service
@@ -131,12 +133,20 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
     }
 
 
-def render_html(context: dict[str, Any], manifest: list[dict[str, Any]]) -> str:
-    from app.web import templates
+# The web layer's Jinja environment (its filters, such as `datum`, and translations), handed in by `app.wiring`:
+# this core sits below app.web and may not import it.
+_templates: Environment | None = None
 
-    return templates.env.get_template("dossier/dossier.html").render(
-        **context, manifest=manifest, generated_at=utcnow()
-    )
+
+def use_templates(env: Environment) -> None:
+    global _templates
+    _templates = env
+
+
+def render_html(context: dict[str, Any], manifest: list[dict[str, Any]]) -> str:
+    if _templates is None:
+        raise HookNotWired("app.readiness.dossier has no templates: call app.wiring.wire() at start-up")
+    return _templates.get_template("dossier/dossier.html").render(**context, manifest=manifest, generated_at=utcnow())
 
 
 def render_pdf(context: dict[str, Any], manifest: list[dict[str, Any]]) -> bytes:
