@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from app.evidence.models import EvidenceKind
 from app.framework.schema import Framework
+from app.validation import fields
 
 MAX_TITLE = 200
 MAX_REFLECTION = 20_000
@@ -37,35 +38,46 @@ class FieldErrors(Exception):
 
 
 def validate_input(data: EvidenceInput, framework: Framework) -> tuple[dict[str, str], date | None]:
-    errors: dict[str, str] = {}
-    title = data.title.strip()
-    if not title:
-        errors["title"] = "Geef het bewijsstuk een titel."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"De titel mag hoogstens {MAX_TITLE} tekens lang zijn."
-    activity: date | None = None
-    try:
-        activity = date.fromisoformat(data.activity_date.strip())
-    except ValueError:
-        errors["activity_date"] = "Vul de datum van de activiteit in (dd-mm-jjjj)."
-    if activity and activity > date.today():
-        errors["activity_date"] = "De datum van de activiteit ligt in de toekomst."
-    if data.kind not in {k.value for k in EvidenceKind}:
-        errors["kind"] = "Kies wat voor bewijsstuk dit is."
-    if len(data.reflection) > MAX_REFLECTION:
-        errors["reflection"] = f"De reflectie mag hoogstens {MAX_REFLECTION} tekens lang zijn."
+    problems = fields.Problems()
+    problems.check(
+        fields.text,
+        data.title,
+        required="Geef het bewijsstuk een titel.",
+        max_length=MAX_TITLE,
+        too_long=fields.length_message("De titel", MAX_TITLE),
+        field="title",
+    )
+    activity = problems.check(
+        fields.past_date,
+        data.activity_date,
+        missing="Vul de datum van de activiteit in (dd-mm-jjjj).",
+        future="De datum van de activiteit ligt in de toekomst.",
+        field="activity_date",
+    )
+    problems.check(
+        fields.choice,
+        data.kind,
+        options={k.value for k in EvidenceKind},
+        message="Kies wat voor bewijsstuk dit is.",
+        field="kind",
+    )
+    problems.check(
+        fields.text,
+        data.reflection,
+        strip=False,
+        max_length=MAX_REFLECTION,
+        too_long=fields.length_message("De reflectie", MAX_REFLECTION),
+        field="reflection",
+    )
     bad_links = [u for u in data.links if urlparse(u).scheme not in {"http", "https"} or not urlparse(u).netloc]
     if bad_links:
-        errors["links"] = f"Geen geldige webadressen (begin met https://): {', '.join(bad_links[:3])}"
+        problems.add("links", f"Geen geldige webadressen (begin met https://): {', '.join(bad_links[:3])}")
     elif len(data.links) > MAX_LINKS:
-        errors["links"] = f"Hoogstens {MAX_LINKS} links per bewijsstuk."
+        problems.add("links", f"Hoogstens {MAX_LINKS} links per bewijsstuk.")
     if not data.privacy_confirmed:
-        errors["privacy"] = "Bevestig dat gegevens van cliënten geanonimiseerd zijn."
-    codes = {e.code for e in framework.eindtermen}
-    unknown = sorted(set(data.eindtermen) - codes)
-    if unknown:
-        errors["eindtermen"] = f"Onbekende eindterm: {', '.join(unknown)}."
+        problems.add("privacy", "Bevestig dat gegevens van cliënten geanonimiseerd zijn.")
+    problems.check(fields.eindterm_codes, sorted(set(data.eindtermen)), known={e.code for e in framework.eindtermen})
     long = [c for c, j in data.eindtermen.items() if len(j) > MAX_JUSTIFICATION]
     if long:
-        errors["eindtermen"] = f"De onderbouwing bij {long[0]} is langer dan {MAX_JUSTIFICATION} tekens."
-    return errors, activity
+        problems.add("eindtermen", f"De onderbouwing bij {long[0]} is langer dan {MAX_JUSTIFICATION} tekens.")
+    return problems.errors, activity
