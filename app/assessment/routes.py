@@ -10,17 +10,16 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId
+from app.deps import registry_of, student_in_scope
 from app.errors import NotFound
 from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
 from app.readiness import dossier as dossier_service
 from app.readiness import seal
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
+from app.responses import FILE_HEADERS
 from app.web import is_htmx, redirect, render, require, settings_of
 
 router = APIRouter()

@@ -21,10 +21,10 @@ from app.cohorts import overview as overview_service
 from app.cohorts.models import Cohort, Programme
 from app.config import Settings
 from app.db import DB, RowId, parse_row_id
+from app.deps import cohort_in_scope, registry_of
 from app.errors import InvalidInput
 from app.evidence.filetypes import content_disposition
 from app.evidence.status import STATUS_LABELS
-from app.framework.registry import FrameworkRegistry
 from app.framework.schema import Framework
 from app.hours import service as hours_service
 from app.i18n import get_locale, gettext, lazy
@@ -32,20 +32,6 @@ from app.signoff import service as signoff_service
 from app.web import is_htmx, redirect, redirect_with_notice, render, require, settings_of
 
 router = APIRouter()
-
-
-def frameworks_of(request: Request) -> FrameworkRegistry:
-    registry: FrameworkRegistry = request.app.state.frameworks
-    return registry
-
-
-def cohort_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
-    """Dependency: load the cohort *and* check the actor coordinates its programme."""
-
-    def dependency(cohort_id: RowId, db: Session = DB, actor: Actor = Depends(require(permission))) -> Cohort:
-        return service.visible_cohort(db, actor=actor, cohort_id=cohort_id)
-
-    return dependency
 
 
 def _parse_date(value: str) -> date | None:
@@ -61,7 +47,7 @@ def cohorts(request: Request, db: Session = DB, actor: Actor = Depends(require(P
         request,
         "cohorts/list.html",
         {
-            "summaries": service.list_cohorts(db, actor=actor, registry=frameworks_of(request)),
+            "summaries": service.list_cohorts(db, actor=actor, registry=registry_of(request)),
             "programmes": service.programmes_for(db, actor=actor) if actor.can(Permission.cohort_manage) else [],
         },
     )
@@ -73,7 +59,7 @@ def _new_form(request: Request, db: Session, actor: Actor, status_code: int = 20
         "cohorts/new.html",
         {
             "programmes": service.programmes_for(db, actor=actor),
-            "frameworks": frameworks_of(request).all(),
+            "frameworks": registry_of(request).all(),
             "form": extra.pop("form", {}),
             **extra,
         },
@@ -103,7 +89,7 @@ def create_cohort(
         cohort = service.create_cohort(
             db,
             actor=actor,
-            registry=frameworks_of(request),
+            registry=registry_of(request),
             programme_id=parse_row_id(programme_id) or 0,  # 0: no programme, refused as one not coordinated
             name=name,
             start_date=_parse_date(start_date),
@@ -152,7 +138,7 @@ def _page_number(request: Request) -> int:
 def _cohort_page(request: Request, db: Session, cohort: Cohort, status: int = 200, **extra: object) -> Response:
     """The cohort with one page of its students. A row shows the guidance; its editor (two dropdowns with every
     praktijkbegeleider and beoordelaar) is loaded on demand, one row at a time."""
-    framework = service.framework_of(frameworks_of(request), cohort)
+    framework = service.framework_of(registry_of(request), cohort)
     page = _page_number(request)
     members, total = service.cohort_members_page(db, cohort_id=cohort.id or 0, page=page, size=MEMBERS_PAGE_SIZE)
     return render(
@@ -342,7 +328,7 @@ def cohort_view(
     extras: bool = True,
 ) -> overview_service.Overview:
     """The overview of a cohort in its own framework version (page, exports, bottlenecks and API share it)."""
-    framework = service.framework_of(frameworks_of(request), cohort)
+    framework = service.framework_of(registry_of(request), cohort)
     return overview_service.overview(
         db, cohort=cohort, framework=framework, filters=filters, paginate=paginate, page_size=page_size, extras=extras
     )
@@ -453,7 +439,7 @@ def cohort_bottlenecks(
     db: Session = DB,
     cohort: Cohort = Depends(cohort_in_scope(Permission.cohort_view)),
 ) -> Response:
-    framework = service.framework_of(frameworks_of(request), cohort)
+    framework = service.framework_of(registry_of(request), cohort)
     found = overview_service.bottlenecks(db, cohort=cohort, framework=framework)
     weeks = overview_service.weekly_progress(db, cohort=cohort)
     return render(
@@ -491,7 +477,7 @@ def _minimum_page(
         {
             "programme": programme,
             "frameworks": hours_service.framework_minimums(
-                db, programme_id=programme.id or 0, registry=frameworks_of(request)
+                db, programme_id=programme.id or 0, registry=registry_of(request)
             ),
             "value": ("" if own is None else str(own)) if value is None else value,
             "error": error,

@@ -13,15 +13,14 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.bodylimit import large_body
 from app.cohorts import service as cohorts
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId
+from app.deps import registry_of, storage_of, student_in_scope
 from app.development import register, service
 from app.development.models import DevelopmentEntry
 from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS, file_response, storage_of
 from app.evidence.service import FieldErrors
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
+from app.responses import FILE_HEADERS, file_response
 from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
 from app.web import redirect, render, require

@@ -1,11 +1,10 @@
 """Evidence pages: a slot, the evidence form (streamed multipart upload), an item with its history, files."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -15,37 +14,25 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service as assessment_service
 from app.bodylimit import large_body
-from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import own_portfolio_page, registry_of, storage_of, student_in_scope
 from app.development import methods as method_tags
 from app.errors import InvalidInput, NotFound
 from app.evidence import pdfactive, service
-from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
-from app.framework.routes import registry_of
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.readiness import seal
+from app.responses import file_response
 from app.signoff import service as signoff_service
-from app.storage import SpooledFile, Storage
+from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
 from app.web import is_htmx, redirect, redirect_with_notice, refuse, render, require
 
 router = APIRouter()
 
-# Headers on every file response: never rendered as a page of ours, never cached, never sniffed.
-FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox",
-    "Cache-Control": "no-store",
-}
 INLINE_KINDS = {"jpeg", "png", "webp", "pdf"}
-
-
-def storage_of(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
 
 
 def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
@@ -365,23 +352,10 @@ def _submit_page(request: Request, db: Session, actor: Actor, slot_code: str | N
         student = db.get(User, actor.id)
         assert student is not None
         return slot_page(request, slot_code, db=db, student=student, actor=actor)
-    return own_portfolio(request, db=db, actor=actor)
+    return own_portfolio_page(request, db, actor)
 
 
 # --- files ---------------------------------------------------------------------------------------------------
-
-
-def _stream(storage: Storage, key: str) -> Iterator[bytes]:
-    yield from storage.open_chunks(key)
-
-
-def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
-    headers = {
-        **FILE_HEADERS,
-        "Content-Disposition": content_disposition(blob.download_name, inline=inline),
-        "Content-Length": str(blob.size),
-    }
-    return StreamingResponse(_stream(storage, blob.key), media_type=blob.content_type, headers=headers)
 
 
 @router.get("/bestanden/{blob_id}")

@@ -14,17 +14,15 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service as cohorts
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import Portal, link_portal, registry_of, signed_in_portal, student_in_scope
 from app.errors import NotFound
-from app.framework.routes import registry_of
 from app.framework.schema import Framework
 from app.hours import service
 from app.hours.models import HoursStatus
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.signoff import service as signoff
-from app.signoff.routes import Portal, link_portal, signed_in_portal
 from app.web import public, redirect, redirect_with_notice, render, require, settings_of
 
 router = APIRouter()

@@ -10,8 +10,8 @@ from sqlmodel import Session
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope
 from app.db import DB, RowId
+from app.deps import cohort_in_scope
 from app.errors import DomainError, InvalidInput
 from app.i18n import N_
 from app.privacy import erasure, retention

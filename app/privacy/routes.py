@@ -12,12 +12,12 @@ from app.accounts.service import Actor
 from app.db import DB, RowId
 from app.errors import NotFound
 from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS
 from app.privacy import accessibility, service
 from app.privacy import export as export_builder
 from app.privacy.access import log_view
 from app.privacy.models import PrivacyExport
 from app.privacy.register import REGISTER
+from app.responses import FILE_HEADERS
 from app.web import optional_actor, public, redirect, render, require, settings_of
 
 router = APIRouter()

@@ -1,6 +1,5 @@
 """Aftekenen: the praktijkbegeleider's list and review, signed in or through a personal link."""
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,57 +11,18 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import guidance
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import Portal, cohort_in_scope, link_portal, registry_of, signed_in_portal
 from app.errors import InvalidInput, NotFound
 from app.evidence import service as evidence
-from app.evidence.routes import file_response
-from app.framework.routes import registry_of
 from app.hours import service as hours
 from app.i18n import N_, lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
+from app.responses import file_response
 from app.signoff import service
-from app.signoff.models import SupervisorLink
 from app.web import is_htmx, public, redirect, redirect_with_notice, refuse, render, require, settings_of
 
 router = APIRouter()
-
-
-@dataclass(frozen=True)
-class Portal:
-    """Where a praktijkbegeleider acts: `/aftekenen` when signed in, `/link/<token>` through a link."""
-
-    base: str
-    decider: service.Decider
-    link: SupervisorLink | None = None
-    # Through a link, name and function are confirmed first: once per person, not once per link.
-    needs_identity: bool = False
-
-
-def signed_in_portal(db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> Portal:
-    return Portal(base="/aftekenen", decider=service.decider_for(db, actor=actor))
-
-
-def link_portal(request: Request, token: str, db: Session = DB) -> Portal:
-    """The link's portal. Looking changes nothing. A wrong or tampered token is counted for the client that sent it,
-    and only that client's wrong tokens are refused (429) past the limit: a valid link always works, however much
-    someone else guessed (a token has 256 random bits; the limit stops scanning, guessing cannot succeed)."""
-    found = service.find_link(db, token=token)
-    if found is None:
-        client = request.client.host if request.client else "onbekend"
-        service.check_link_rate(db, client=client, settings=settings_of(request))
-        # Counted in its own transaction: the 404 below rolls back the request's.
-        with Session(request.app.state.engine) as own:
-            service.record_link_failure(own, client=client)
-            own.commit()
-        raise NotFound(service.LINK_GONE)
-    link, user = found
-    return Portal(
-        base=f"/link/{token}",
-        decider=service.link_decider(link, user),
-        link=link,
-        needs_identity=not service.identity_confirmed(user),
-    )
 
 
 def _page_number(request: Request, form: dict[str, list[str]] | None = None) -> int:
