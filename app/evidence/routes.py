@@ -24,11 +24,11 @@ from app.framework import service as framework_service
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.readiness import seal
-from app.responses import file_response
+from app.responses import done, file_response, page_or_partial, refused_in_place, shown_in_place
 from app.signoff import service as signoff_service
 from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
-from app.web import is_htmx, redirect, redirect_with_notice, refuse, render, require
+from app.web import is_htmx, render, require
 
 router = APIRouter()
 
@@ -222,15 +222,14 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
         )
         if evidence is not None:
             context["current_files"] = service.current_files(db, evidence=evidence)
-        template = "evidence/_form.html" if is_htmx(request) else "evidence/form.html"
-        return render(request, template, context, status_code=422)
+        return page_or_partial(request, "evidence/form.html", "evidence/_form.html", context, status_code=422)
     version = outcome.version
     if version.number == 1:
         notice = lazy("Het bewijsstuk is opgeslagen.")
     else:
         notice = lazy("Versie %(number)d van het bewijsstuk is opgeslagen.", number=version.number)
     # A 303 (HTMX: HX-Redirect) to the item itself: a refresh shows the result instead of posting again.
-    return redirect_with_notice(f"/bewijs/{version.evidence_id}", notice, request)
+    return done(request, f"/bewijs/{version.evidence_id}", notice)
 
 
 @router.post("/bewijs")
@@ -316,6 +315,10 @@ async def submit(
     codes = [str(v) for v in form.getlist("eindterm")]
     message = str(form.get("bericht") or "")
     back_to_slot = form.get("terug") == "slot" and len(codes) == 1
+
+    def page() -> Response:
+        return _submit_page(request, db, actor, codes[0] if back_to_slot else None)
+
     try:
         made = service.submit_slots(
             db,
@@ -326,24 +329,16 @@ async def submit(
             settings=request.app.state.settings,
         )
     except InvalidInput as refused:
-        if is_htmx(request):
-            raise  # into the form's message area (app.main._error_response, static/app.js)
-        # Without HTMX: the page the form is on again, with the message next to its button (submit_slots refuses
-        # before it writes anything).
-        refuse(request, "indienen-fout", refused)
-        response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
-        response.status_code = refused.status_code
-        return response
+        # Without HTMX: the page the form is on again (submit_slots refuses before it writes anything).
+        return refused_in_place(request, "indienen-fout", refused, page)
     target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if back_to_slot else "/portfolio"
     if not is_htmx(request):
-        return redirect(target)
+        return done(request, target)
     # HTMX: answer with the updated page itself, no full reload.
-    request.state.notice = lazy_n(
+    notice = lazy_n(
         "%(num)d eindterm ingediend ter aftekening.", "%(num)d eindtermen ingediend ter aftekening.", len(made)
     )
-    response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
-    response.headers["HX-Push-Url"] = target
-    return response
+    return shown_in_place(request, page, notice=notice, push_url=target)
 
 
 def _submit_page(request: Request, db: Session, actor: Actor, slot_code: str | None) -> Response:
