@@ -255,7 +255,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     from app.assessment import api as assessment_api
     from app.assessment import routes as assessment_routes
     from app.cohorts import api as cohorts_api
-    from app.cohorts import guidance_routes
+    from app.cohorts import guidance_routes, programme_routes, progress_routes
     from app.cohorts import routes as cohorts_routes
     from app.dashboard import api as dashboard_api
     from app.dashboard import routes as dashboard_routes
@@ -264,6 +264,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     from app.framework import api as framework_api
     from app.framework import routes as framework_routes
     from app.signoff import api as signoff_api
+    from app.signoff import invite_routes, link_routes
     from app.signoff import routes as signoff_routes
 
     for module in (
@@ -271,9 +272,13 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         dashboard_routes,
         framework_routes,
         cohorts_routes,
+        progress_routes,
+        programme_routes,
         guidance_routes,
         evidence_routes,
         signoff_routes,
+        link_routes,
+        invite_routes,
         assessment_routes,
     ):
         app.include_router(module.router)

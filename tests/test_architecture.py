@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"privacy"},
     {"web"},  # HTML/JSON plumbing: over every core, under every interface
     {"bodylimit"},
+    {"deps", "responses"},
 ]
 # Put the app together: may import anything; nothing but another composition module imports them.
 COMPOSITION = {"main", "asgi", "cli", "wiring", "models", "migrate", "demo", "benchdata"}

@@ -10,10 +10,9 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service
-from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
+from app.deps import registry_of, student_in_scope
 from app.errors import ERROR_RESPONSES, error_responses
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
 from app.readiness import service as readiness
 from app.web import require, settings_of

@@ -1,5 +1,6 @@
 """Beoordelen and diplomagereedheid pages."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
@@ -10,18 +11,16 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId
+from app.deps import registry_of, storage_of, student_in_scope
 from app.errors import NotFound
-from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
 from app.readiness import dossier as dossier_service
 from app.readiness import seal
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
-from app.web import is_htmx, redirect, render, require, settings_of
+from app.responses import done, download_headers
+from app.web import is_htmx, render, require, settings_of
 
 router = APIRouter()
 
@@ -52,7 +51,7 @@ def score(
         feedback=feedback,
         settings=settings_of(request),
     )
-    return redirect(f"/studenten/{student.id}/eindtermen/{code}", request)
+    return done(request, f"/studenten/{student.id}/eindtermen/{code}")
 
 
 @router.post("/studenten/{student_id}/eindtermen/{code}/vervangende-opdracht")
@@ -65,7 +64,7 @@ def substitute(
     student: User = Depends(student_in_scope(Permission.substitute_approve)),
 ) -> Response:
     service.approve_substitute(db, actor=actor, student_id=student.id or 0, code=code, description=omschrijving)
-    return redirect(f"/studenten/{student.id}/eindtermen/{code}", request)
+    return done(request, f"/studenten/{student.id}/eindtermen/{code}")
 
 
 def _readiness_page(request: Request, db: Session, student: User) -> Response:
@@ -99,26 +98,27 @@ def readiness_page(
     return _readiness_page(request, db, student)
 
 
-@router.post("/studenten/{student_id}/gereedheid/besluit")
-def record_decision(
-    request: Request,
-    db: Session = DB,
-    actor: Actor = Depends(require(Permission.readiness_decide)),
-    student: User = Depends(student_in_scope(Permission.readiness_decide)),
-) -> Response:
-    readiness.record_decision(db, actor=actor, student=student, registry=registry_of(request))
-    return redirect(f"/studenten/{student.id}/gereedheid", request)
+def _decision_endpoint(permission: Permission, act: Callable[..., object]) -> Callable[..., Response]:
+    """Recording the decision and confirming it: the same action by two roles (the four-eyes rule is the service's)."""
+
+    def endpoint(
+        request: Request,
+        db: Session = DB,
+        actor: Actor = Depends(require(permission)),
+        student: User = Depends(student_in_scope(permission)),
+    ) -> Response:
+        act(db, actor=actor, student=student, registry=registry_of(request))
+        return done(request, f"/studenten/{student.id}/gereedheid")
+
+    return endpoint
 
 
-@router.post("/studenten/{student_id}/gereedheid/bevestiging")
-def confirm_decision(
-    request: Request,
-    db: Session = DB,
-    actor: Actor = Depends(require(Permission.readiness_confirm)),
-    student: User = Depends(student_in_scope(Permission.readiness_confirm)),
-) -> Response:
-    readiness.confirm_decision(db, actor=actor, student=student, registry=registry_of(request))
-    return redirect(f"/studenten/{student.id}/gereedheid", request)
+router.post("/studenten/{student_id}/gereedheid/besluit", name="record_decision")(
+    _decision_endpoint(Permission.readiness_decide, readiness.record_decision)
+)
+router.post("/studenten/{student_id}/gereedheid/bevestiging", name="confirm_decision")(
+    _decision_endpoint(Permission.readiness_confirm, readiness.confirm_decision)
+)
 
 
 @router.post("/studenten/{student_id}/gereedheid/heropening")
@@ -130,7 +130,7 @@ def reopen(
     student: User = Depends(student_in_scope(Permission.readiness_decide)),
 ) -> Response:
     readiness.reopen(db, actor=actor, student=student, reason=reden, registry=registry_of(request))
-    return redirect(f"/studenten/{student.id}/gereedheid", request)
+    return done(request, f"/studenten/{student.id}/gereedheid")
 
 
 @router.post("/studenten/{student_id}/dossier")
@@ -150,7 +150,7 @@ def build_dossier(
         registry_of(request),
         dossier.id or 0,
     )
-    return redirect(f"/studenten/{student.id}/dossier/{dossier.id}", request)
+    return done(request, f"/studenten/{student.id}/dossier/{dossier.id}")
 
 
 def _dossier(db: Session, student: User, dossier_id: int) -> Dossier:
@@ -188,6 +188,5 @@ def dossier_file(
         raise NotFound()
     log_view(request, db, student_id=student.id or 0, kind="dossier", object_id=f"{dossier.id}/{part}")
     name = f"dossier-{student.student_number or student.id}.{part}"
-    headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
     media = "application/pdf" if part == "pdf" else "application/zip"
-    return StreamingResponse(request.app.state.storage.open_chunks(key), media_type=media, headers=headers)
+    return StreamingResponse(storage_of(request).open_chunks(key), media_type=media, headers=download_headers(name))

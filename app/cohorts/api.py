@@ -10,10 +10,11 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope, cohort_view, overview_filters
+from app.cohorts.progress_routes import cohort_view, overview_filters
 from app.dashboard import cohort_list
 from app.dashboard import cohort_overview as overview
 from app.db import DB
+from app.deps import cohort_in_scope
 from app.errors import ERROR_RESPONSES
 from app.evidence.models import SlotStatus
 from app.evidence.status import STATUS_LABELS

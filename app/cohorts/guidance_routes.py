@@ -11,8 +11,9 @@ from app.accounts.service import Actor
 from app.cohorts import guidance
 from app.db import DB, RowId
 from app.errors import InvalidInput
+from app.responses import done
 from app.signoff import approval_preview
-from app.web import redirect, render, require, settings_of
+from app.web import render, require, settings_of
 
 router = APIRouter()
 
@@ -62,7 +63,7 @@ def approve(
     except InvalidInput as exc:
         db.rollback()
         return _approval_page(request, db, actor, assignment_id, error=exc.message, status=422)
-    return redirect("/koppelingen", request)
+    return done(request, "/koppelingen")
 
 
 @router.post("/koppelingen/{assignment_id}/afwijzen")
@@ -78,4 +79,4 @@ def reject(
     except InvalidInput as exc:
         db.rollback()
         return _approval_page(request, db, actor, assignment_id, error=exc.message, status=422)
-    return redirect("/koppelingen", request)
+    return done(request, "/koppelingen")

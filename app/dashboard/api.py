@@ -8,11 +8,10 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.dashboard import service
-from app.dashboard.routes import student_in_scope
 from app.db import DB, as_utc
+from app.deps import registry_of, student_in_scope
 from app.errors import ERROR_RESPONSES
 from app.evidence.status import STATUS_LABELS
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
 
 router = APIRouter(tags=["portfolio"], responses=ERROR_RESPONSES)

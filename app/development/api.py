@@ -8,11 +8,10 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.dashboard.routes import student_in_scope
 from app.db import DB
+from app.deps import registry_of, student_in_scope
 from app.development import register
 from app.errors import ERROR_RESPONSES
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
 from app.web import require
 

@@ -13,18 +13,16 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.bodylimit import large_body
 from app.cohorts import service as cohorts
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId
+from app.deps import registry_of, storage_of, student_in_scope
 from app.development import register, service
 from app.development.models import DevelopmentEntry
-from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS, file_response, storage_of
 from app.evidence.service import FieldErrors
-from app.framework.routes import registry_of
 from app.privacy.access import log_view
+from app.responses import done, download_headers, file_response
 from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
-from app.web import redirect, render, require
+from app.web import render, require
 
 router = APIRouter()
 
@@ -122,7 +120,7 @@ async def _save(request: Request, db: Session, actor: Actor, replaces: Developme
     finally:
         for spooled in files:
             spooled.discard()
-    return redirect("/portfolio/ontwikkeling", request)
+    return done(request, "/portfolio/ontwikkeling")
 
 
 @router.post("/portfolio/ontwikkeling")
@@ -171,7 +169,7 @@ def withdraw_entry(
     entry: DevelopmentEntry = Depends(own_entry),
 ) -> Response:
     service.withdraw_entry(db, actor=actor, entry_id=entry.id or 0, reason=reden)
-    return redirect("/portfolio/ontwikkeling", request)
+    return done(request, "/portfolio/ontwikkeling")
 
 
 # --- a student's log for staff in scope (and the student) --------------------------------------------------------
@@ -222,8 +220,7 @@ def _pdf(db: Session, request: Request, student: User, own: bool) -> Response:
     view = register.overview(db, student=student, registry=registry_of(request), own=own)
     pdf = register.render_pdf(view)
     name = f"registeroverzicht-{student.student_number or student.id}.pdf"
-    headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
-    return Response(pdf, media_type="application/pdf", headers=headers)
+    return Response(pdf, media_type="application/pdf", headers=download_headers(name))
 
 
 @router.get("/portfolio/register")

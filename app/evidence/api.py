@@ -12,12 +12,13 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.bodylimit import large_body
 from app.db import DB, as_utc
+from app.deps import registry_of, storage_of
 from app.errors import ERROR_RESPONSES, error_responses
 from app.evidence import service
 from app.evidence.models import Blob, Evidence, Submission
-from app.evidence.routes import blob_in_scope, evidence_in_scope, file_response, save_from_request, storage_of
-from app.framework.routes import registry_of
+from app.evidence.routes import blob_in_scope, evidence_in_scope, save_from_request
 from app.privacy.access import log_view
+from app.responses import file_response
 from app.storage.multipart import request_budget
 from app.web import require
 

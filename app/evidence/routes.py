@@ -1,11 +1,10 @@
 """Evidence pages: a slot, the evidence form (streamed multipart upload), an item with its history, files."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -15,37 +14,25 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service as assessment_service
 from app.bodylimit import large_body
-from app.dashboard.routes import own_portfolio, student_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import own_portfolio_page, registry_of, storage_of, student_in_scope
 from app.development import methods as method_tags
 from app.errors import InvalidInput, NotFound
 from app.evidence import pdfactive, service
-from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
 from app.framework import service as framework_service
-from app.framework.routes import registry_of
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.readiness import seal
+from app.responses import done, file_response, page_or_partial, refused_in_place, shown_in_place
 from app.signoff import service as signoff_service
-from app.storage import SpooledFile, Storage
+from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
-from app.web import is_htmx, redirect, redirect_with_notice, refuse, render, require
+from app.web import is_htmx, render, require
 
 router = APIRouter()
 
-# Headers on every file response: never rendered as a page of ours, never cached, never sniffed.
-FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox",
-    "Cache-Control": "no-store",
-}
 INLINE_KINDS = {"jpeg", "png", "webp", "pdf"}
-
-
-def storage_of(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
 
 
 def evidence_in_scope(permission: Permission):  # type: ignore[no-untyped-def]
@@ -235,15 +222,14 @@ async def _save(request: Request, db: Session, actor: Actor, evidence: Evidence 
         )
         if evidence is not None:
             context["current_files"] = service.current_files(db, evidence=evidence)
-        template = "evidence/_form.html" if is_htmx(request) else "evidence/form.html"
-        return render(request, template, context, status_code=422)
+        return page_or_partial(request, "evidence/form.html", "evidence/_form.html", context, status_code=422)
     version = outcome.version
     if version.number == 1:
         notice = lazy("Het bewijsstuk is opgeslagen.")
     else:
         notice = lazy("Versie %(number)d van het bewijsstuk is opgeslagen.", number=version.number)
     # A 303 (HTMX: HX-Redirect) to the item itself: a refresh shows the result instead of posting again.
-    return redirect_with_notice(f"/bewijs/{version.evidence_id}", notice, request)
+    return done(request, f"/bewijs/{version.evidence_id}", notice)
 
 
 @router.post("/bewijs")
@@ -329,6 +315,10 @@ async def submit(
     codes = [str(v) for v in form.getlist("eindterm")]
     message = str(form.get("bericht") or "")
     back_to_slot = form.get("terug") == "slot" and len(codes) == 1
+
+    def page() -> Response:
+        return _submit_page(request, db, actor, codes[0] if back_to_slot else None)
+
     try:
         made = service.submit_slots(
             db,
@@ -339,24 +329,16 @@ async def submit(
             settings=request.app.state.settings,
         )
     except InvalidInput as refused:
-        if is_htmx(request):
-            raise  # into the form's message area (app.main._error_response, static/app.js)
-        # Without HTMX: the page the form is on again, with the message next to its button (submit_slots refuses
-        # before it writes anything).
-        refuse(request, "indienen-fout", refused)
-        response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
-        response.status_code = refused.status_code
-        return response
+        # Without HTMX: the page the form is on again (submit_slots refuses before it writes anything).
+        return refused_in_place(request, "indienen-fout", refused, page)
     target = f"/studenten/{actor.id}/eindtermen/{codes[0]}" if back_to_slot else "/portfolio"
     if not is_htmx(request):
-        return redirect(target)
+        return done(request, target)
     # HTMX: answer with the updated page itself, no full reload.
-    request.state.notice = lazy_n(
+    notice = lazy_n(
         "%(num)d eindterm ingediend ter aftekening.", "%(num)d eindtermen ingediend ter aftekening.", len(made)
     )
-    response = _submit_page(request, db, actor, codes[0] if back_to_slot else None)
-    response.headers["HX-Push-Url"] = target
-    return response
+    return shown_in_place(request, page, notice=notice, push_url=target)
 
 
 def _submit_page(request: Request, db: Session, actor: Actor, slot_code: str | None) -> Response:
@@ -365,23 +347,10 @@ def _submit_page(request: Request, db: Session, actor: Actor, slot_code: str | N
         student = db.get(User, actor.id)
         assert student is not None
         return slot_page(request, slot_code, db=db, student=student, actor=actor)
-    return own_portfolio(request, db=db, actor=actor)
+    return own_portfolio_page(request, db, actor)
 
 
 # --- files ---------------------------------------------------------------------------------------------------
-
-
-def _stream(storage: Storage, key: str) -> Iterator[bytes]:
-    yield from storage.open_chunks(key)
-
-
-def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
-    headers = {
-        **FILE_HEADERS,
-        "Content-Disposition": content_disposition(blob.download_name, inline=inline),
-        "Content-Length": str(blob.size),
-    }
-    return StreamingResponse(_stream(storage, blob.key), media_type=blob.content_type, headers=headers)
 
 
 @router.get("/bestanden/{blob_id}")

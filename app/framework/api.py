@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from app.accounts.permissions import Permission
+from app.deps import registry_of
 from app.errors import ERROR_RESPONSES, NotFound
 from app.framework import service
-from app.framework.routes import registry_of
 from app.web import require
 
 router = APIRouter(tags=["eindtermenkader"], dependencies=[], responses=ERROR_RESPONSES)

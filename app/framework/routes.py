@@ -5,17 +5,12 @@ from fastapi.responses import Response
 
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.deps import registry_of
 from app.errors import NotFound
 from app.framework import service
-from app.framework.registry import FrameworkRegistry
 from app.web import redirect, render, require
 
 router = APIRouter()
-
-
-def registry_of(request: Request) -> FrameworkRegistry:
-    registry: FrameworkRegistry = request.app.state.frameworks
-    return registry
 
 
 @router.get("/kader")

@@ -4,6 +4,7 @@ The supervisor decides in the same places as for evidence: `/aftekenen` when sig
 a personal link (the sign-off portals); the pending weeks are shown on those pages.
 """
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,18 +15,16 @@ from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts import service as cohorts
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import Portal, link_portal, portal_used, registry_of, signed_in_portal, student_in_scope
 from app.errors import NotFound
-from app.framework.routes import registry_of
 from app.framework.schema import Framework
 from app.hours import service
 from app.hours.models import HoursStatus
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
-from app.signoff import service as signoff
-from app.signoff.routes import Portal, link_portal, signed_in_portal
-from app.web import public, redirect, redirect_with_notice, render, require, settings_of
+from app.responses import done
+from app.web import public, render, require, settings_of
 
 router = APIRouter()
 
@@ -120,7 +119,7 @@ async def log_hours(
         student = db.get(User, actor.id)
         assert student is not None
         return _page(request, db, student, own=True, form=data, errors=exc.errors, status_code=422)
-    return redirect("/praktijkuren", request)
+    return done(request, "/praktijkuren")
 
 
 @router.post("/praktijkuren/week")
@@ -131,7 +130,7 @@ def submit_week(
     actor: Actor = Depends(require(Permission.hours_write)),
 ) -> Response:
     service.submit_week(db, student_id=actor.id, week=week, settings=settings_of(request))
-    return redirect("/praktijkuren", request)
+    return done(request, "/praktijkuren")
 
 
 @router.post("/praktijkuren/{entry_id}/verwijderen")
@@ -139,7 +138,7 @@ def remove_entry(
     request: Request, entry_id: RowId, db: Session = DB, actor: Actor = Depends(require(Permission.hours_write))
 ) -> Response:
     service.remove_concept(db, student_id=actor.id, entry_id=entry_id)
-    return redirect("/praktijkuren", request)
+    return done(request, "/praktijkuren")
 
 
 @router.get("/studenten/{student_id}/praktijkuren")
@@ -157,7 +156,7 @@ def _approve(
     request: Request, db: Session, portal: Portal, student: str, week: str, total: str, ids: str, confirm: str
 ) -> Response:
     if portal.needs_identity:
-        return redirect(portal.base, request)
+        return done(request, portal.base)
     made = service.approve_week(
         db,
         decider=portal.decider,
@@ -167,69 +166,59 @@ def _approve(
         seen_ids=ids,
         confirmed=confirm == "ja",
     )
-    if portal.link is not None:
-        signoff.mark_used(db, link=portal.link, settings=settings_of(request))
+    portal_used(request, db, portal)
     # 303 to the list (a refresh does not approve again), which says what was approved, once.
     notice = lazy_n(
         "Week goedgekeurd: %(num)d regel praktijkuren.", "Week goedgekeurd: %(num)d regels praktijkuren.", len(made)
     )
-    return redirect_with_notice(portal.base, notice, request)
+    return done(request, portal.base, notice)
 
 
 def _return(request: Request, db: Session, portal: Portal, entry_id: int, reason: str) -> Response:
     if portal.needs_identity:
-        return redirect(portal.base, request)
+        return done(request, portal.base)
     service.return_entry(db, decider=portal.decider, entry_id=entry_id, comment=reason, settings=settings_of(request))
-    if portal.link is not None:
-        signoff.mark_used(db, link=portal.link, settings=settings_of(request))
-    return redirect_with_notice(portal.base, lazy("De uren zijn teruggestuurd naar de student."), request)
+    portal_used(request, db, portal)
+    return done(request, portal.base, lazy("De uren zijn teruggestuurd naar de student."))
 
 
-@router.post("/aftekenen/uren/week")
-def approve_week(
-    request: Request,
-    student: Annotated[str, Form()] = "",
-    week: Annotated[str, Form()] = "",
-    totaal: Annotated[str, Form()] = "",
-    regels: Annotated[str, Form()] = "",
-    bevestig: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(signed_in_portal),
-) -> Response:
-    return _approve(request, db, portal, student, week, totaal, regels, bevestig)
+# Each action once, for either portal: signed in under /aftekenen, through a link under /link/{token}.
 
 
-@router.post("/aftekenen/uren/{entry_id}/terug")
-def return_entry(
-    request: Request,
-    entry_id: RowId,
-    toelichting: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(signed_in_portal),
-) -> Response:
-    return _return(request, db, portal, entry_id, toelichting)
+def approve_week_endpoint(portal_of: Callable[..., Portal]) -> Callable[..., Response]:
+    def approve_week(
+        request: Request,
+        student: Annotated[str, Form()] = "",
+        week: Annotated[str, Form()] = "",
+        totaal: Annotated[str, Form()] = "",
+        regels: Annotated[str, Form()] = "",
+        bevestig: Annotated[str, Form()] = "",
+        db: Session = DB,
+        portal: Portal = Depends(portal_of),
+    ) -> Response:
+        return _approve(request, db, portal, student, week, totaal, regels, bevestig)
+
+    return approve_week
 
 
-@router.post("/link/{token}/uren/week", dependencies=[Depends(public)])
-def link_approve_week(
-    request: Request,
-    student: Annotated[str, Form()] = "",
-    week: Annotated[str, Form()] = "",
-    totaal: Annotated[str, Form()] = "",
-    regels: Annotated[str, Form()] = "",
-    bevestig: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    return _approve(request, db, portal, student, week, totaal, regels, bevestig)
+def return_entry_endpoint(portal_of: Callable[..., Portal]) -> Callable[..., Response]:
+    def return_entry(
+        request: Request,
+        entry_id: RowId,
+        toelichting: Annotated[str, Form()] = "",
+        db: Session = DB,
+        portal: Portal = Depends(portal_of),
+    ) -> Response:
+        return _return(request, db, portal, entry_id, toelichting)
+
+    return return_entry
 
 
-@router.post("/link/{token}/uren/{entry_id}/terug", dependencies=[Depends(public)])
-def link_return_entry(
-    request: Request,
-    entry_id: RowId,
-    toelichting: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    return _return(request, db, portal, entry_id, toelichting)
+router.post("/aftekenen/uren/week", name="approve_week")(approve_week_endpoint(signed_in_portal))
+router.post("/aftekenen/uren/{entry_id}/terug", name="return_entry")(return_entry_endpoint(signed_in_portal))
+router.post("/link/{token}/uren/week", dependencies=[Depends(public)], name="link_approve_week")(
+    approve_week_endpoint(link_portal)
+)
+router.post("/link/{token}/uren/{entry_id}/terug", dependencies=[Depends(public)], name="link_return_entry")(
+    return_entry_endpoint(link_portal)
+)

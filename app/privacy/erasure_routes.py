@@ -10,20 +10,15 @@ from sqlmodel import Session
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope
 from app.db import DB, RowId
+from app.deps import cohort_in_scope, storage_of
 from app.errors import DomainError, InvalidInput
 from app.i18n import N_
 from app.privacy import erasure, retention
-from app.storage import Storage
-from app.web import redirect, render, require, settings_of
+from app.responses import done
+from app.web import render, require, settings_of
 
 router = APIRouter()
-
-
-def _storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
 
 
 @router.get("/beheer/personen/{user_id}/verwijderen")
@@ -60,7 +55,7 @@ def erase(
             user_id=user_id,
             reason=reden,
             confirmation=bevestiging,
-            storage=_storage(request),
+            storage=storage_of(request),
             settings=settings,
         )
     except DomainError as exc:
@@ -98,4 +93,4 @@ def record_leaving(
             raise InvalidInput(N_("Vul een geldige datum van uitschrijving in.")) from None
         left_at = datetime.combine(day, time(0, 0), tzinfo=UTC)
     retention.set_left(db, actor_id=actor.id, cohort_id=cohort.id or 0, student_id=student_id, left_at=left_at)
-    return redirect(f"/cohorten/{cohort.id}", request)
+    return done(request, f"/cohorten/{cohort.id}")

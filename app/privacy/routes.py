@@ -1,5 +1,6 @@
 """Privacy pages: the statement, the register, the student's inzage (who viewed what), exports."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
@@ -11,14 +12,13 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.db import DB, RowId
 from app.errors import NotFound
-from app.evidence.filetypes import content_disposition
-from app.evidence.routes import FILE_HEADERS
 from app.privacy import accessibility, service
 from app.privacy import export as export_builder
 from app.privacy.access import log_view
 from app.privacy.models import PrivacyExport
 from app.privacy.register import REGISTER
-from app.web import optional_actor, public, redirect, render, require, settings_of
+from app.responses import done, download_headers
+from app.web import optional_actor, public, render, require, settings_of
 
 router = APIRouter()
 
@@ -76,18 +76,20 @@ def _start(request: Request, background: BackgroundTasks, db: Session, actor: Ac
             settings_of(request),
             export.id or 0,
         )
-    return redirect(f"/privacy/exports/{export.id}", request)
+    return done(request, f"/privacy/exports/{export.id}")
 
 
-@router.get("/portfolio/export")
-def own_export_page(
-    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.portfolio_own))
-) -> Response:
-    return render(
-        request,
-        "privacy/exports.html",
-        {"exports": service.exports_requested_by(db, actor_id=actor.id), "any": False},
-    )
+def _exports_page(permission: Permission, *, any_person: bool) -> Callable[..., Response]:
+    """The exports this actor asked for: of their own data, or (a beheerder) of anyone's."""
+
+    def exports_page(request: Request, db: Session = DB, actor: Actor = Depends(require(permission))) -> Response:
+        context = {"exports": service.exports_requested_by(db, actor_id=actor.id), "any": any_person}
+        return render(request, "privacy/exports.html", context)
+
+    return exports_page
+
+
+router.get("/portfolio/export", name="own_export_page")(_exports_page(Permission.portfolio_own, any_person=False))
 
 
 @router.post("/portfolio/export")
@@ -100,15 +102,7 @@ def start_own_export(
     return _start(request, background, db, actor, actor.id)
 
 
-@router.get("/beheer/export")
-def any_export_page(
-    request: Request, db: Session = DB, actor: Actor = Depends(require(Permission.privacy_export_any))
-) -> Response:
-    return render(
-        request,
-        "privacy/exports.html",
-        {"exports": service.exports_requested_by(db, actor_id=actor.id), "any": True},
-    )
+router.get("/beheer/export", name="any_export_page")(_exports_page(Permission.privacy_export_any, any_person=True))
 
 
 @router.post("/beheer/export")
@@ -146,7 +140,7 @@ def export_download(request: Request, db: Session = DB, export: PrivacyExport = 
         raise NotFound("Deze export is (nog) niet beschikbaar of is verlopen.")
     log_view(request, db, student_id=export.subject_id, kind="export", object_id=export.id)
     name = f"persoonsgegevens-{export.subject_id}-{export.id}.zip"
-    headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
+    headers = download_headers(name)
     if export.zip_size is not None:
         headers["Content-Length"] = str(export.zip_size)
     return StreamingResponse(

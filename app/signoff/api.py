@@ -9,10 +9,9 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.dashboard.routes import student_in_scope
 from app.db import DB, RowId, as_utc
+from app.deps import registry_of, student_in_scope
 from app.errors import ERROR_RESPONSES, error_responses
-from app.framework.routes import registry_of
 from app.signoff import service
 from app.signoff.models import SignOff
 from app.web import require, settings_of

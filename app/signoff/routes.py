@@ -1,68 +1,26 @@
-"""Aftekenen: the praktijkbegeleider's list and review, signed in or through a personal link."""
+"""Aftekenen: the praktijkbegeleider's list and review, the same pages signed in (`/aftekenen`, here) and through a
+personal link (`/link/<token>`, app.signoff.link_routes): each page is written once, as an endpoint for a portal."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts import service as accounts
-from app.accounts.permissions import Permission
-from app.accounts.service import Actor
-from app.cohorts import guidance
-from app.cohorts.models import Cohort
-from app.cohorts.routes import cohort_in_scope
 from app.db import DB, RowId, parse_row_id
+from app.deps import Portal, portal_used, registry_of, signed_in_portal
 from app.errors import InvalidInput, NotFound
-from app.evidence import service as evidence
-from app.evidence.routes import file_response
-from app.framework.routes import registry_of
 from app.hours import service as hours
-from app.i18n import N_, lazy, lazy_n
+from app.i18n import Lazy, lazy, lazy_n
 from app.privacy.access import log_link_view, log_view
+from app.responses import done, refused_in_place, shown_in_place
 from app.signoff import service
-from app.signoff.models import SupervisorLink
-from app.web import is_htmx, public, redirect, redirect_with_notice, refuse, render, require, settings_of
+from app.web import is_htmx, redirect, render, settings_of
 
 router = APIRouter()
-
-
-@dataclass(frozen=True)
-class Portal:
-    """Where a praktijkbegeleider acts: `/aftekenen` when signed in, `/link/<token>` through a link."""
-
-    base: str
-    decider: service.Decider
-    link: SupervisorLink | None = None
-    # Through a link, name and function are confirmed first: once per person, not once per link.
-    needs_identity: bool = False
-
-
-def signed_in_portal(db: Session = DB, actor: Actor = Depends(require(Permission.signoff))) -> Portal:
-    return Portal(base="/aftekenen", decider=service.decider_for(db, actor=actor))
-
-
-def link_portal(request: Request, token: str, db: Session = DB) -> Portal:
-    """The link's portal. Looking changes nothing. A wrong or tampered token is counted for the client that sent it,
-    and only that client's wrong tokens are refused (429) past the limit: a valid link always works, however much
-    someone else guessed (a token has 256 random bits; the limit stops scanning, guessing cannot succeed)."""
-    found = service.find_link(db, token=token)
-    if found is None:
-        client = request.client.host if request.client else "onbekend"
-        service.check_link_rate(db, client=client, settings=settings_of(request))
-        # Counted in its own transaction: the 404 below rolls back the request's.
-        with Session(request.app.state.engine) as own:
-            service.record_link_failure(own, client=client)
-            own.commit()
-        raise NotFound(service.LINK_GONE)
-    link, user = found
-    return Portal(
-        base=f"/link/{token}",
-        decider=service.link_decider(link, user),
-        link=link,
-        needs_identity=not service.identity_confirmed(user),
-    )
+Endpoint = Callable[..., object]
+PortalOf = Callable[..., Portal]
 
 
 def _page_number(request: Request, form: dict[str, list[str]] | None = None) -> int:
@@ -70,7 +28,7 @@ def _page_number(request: Request, form: dict[str, list[str]] | None = None) -> 
     return parse_row_id(raw) or 1
 
 
-def _client_page(
+def client_page(
     request: Request, db: Session, portal: Portal, status_code: int = 200, page: int = 1, **extra: object
 ) -> Response:
     if portal.needs_identity:
@@ -98,19 +56,22 @@ def _client_page(
     return render(request, "signoff/pending.html", context, status_code=status_code)
 
 
+def _signed_off(count: int) -> Lazy:
+    return lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", count)
+
+
 def _bulk(request: Request, db: Session, portal: Portal, form: dict[str, list[str]]) -> Response:
     if portal.needs_identity:
-        return redirect(portal.base, request)
+        return done(request, portal.base)
     ids = [i for i in map(parse_row_id, form.get("verzoek", [])) if i is not None]
     ticked = (parse_row_id(k.removeprefix("bevestig_")) for k in form if k.startswith("bevestig_"))
     confirmed = {i for i in ticked if i is not None}
     made = service.decide_many(
         db, decider=portal.decider, submission_ids=ids, confirmed=confirmed, settings=settings_of(request)
     )
-    if portal.link is not None:
-        service.mark_used(db, link=portal.link, settings=settings_of(request))
-    request.state.notice = lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made))
-    return _client_page(request, db, portal, page=_page_number(request, form))
+    portal_used(request, db, portal)
+    page = _page_number(request, form)
+    return shown_in_place(request, lambda: client_page(request, db, portal, page=page), notice=_signed_off(len(made)))
 
 
 def _bulk_student(
@@ -119,7 +80,7 @@ def _bulk_student(
     """'Alles van <student> aftekenen': first a confirmation step that lists exactly what will be signed off (the
     per-item bulk asks for a tick per request; here one tick confirms the listed group), then `decide_many`."""
     if portal.needs_identity:
-        return redirect(portal.base, request)
+        return done(request, portal.base)
     page = _page_number(request, form)
     if form.get("stap", [""])[0] != "bevestigen":
         items = service.pending_for(db, supervisor_id=portal.decider.user_id, registry=registry_of(request))
@@ -136,12 +97,13 @@ def _bulk_student(
         confirmed=form.get("bevestig_alle", [""])[0] == "ja",
         settings=settings_of(request),
     )
-    if portal.link is not None:
-        service.mark_used(db, link=portal.link, settings=settings_of(request))
-    request.state.notice = lazy_n("%(num)d verzoek afgetekend.", "%(num)d verzoeken afgetekend.", len(made))
-    response = _client_page(request, db, portal, page=page)
-    response.headers["HX-Push-Url"] = portal.base + (f"?pagina={page}" if page > 1 else "")
-    return response
+    portal_used(request, db, portal)
+    return shown_in_place(
+        request,
+        lambda: client_page(request, db, portal, page=page),
+        notice=_signed_off(len(made)),
+        push_url=portal.base + (f"?pagina={page}" if page > 1 else ""),
+    )
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -149,59 +111,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
     return {key: [str(v) for v in form.getlist(key)] for key in form}
 
 
-# --- signed in ----------------------------------------------------------------------------------------------
-
-
-@router.get("/aftekenen")
-def pending(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
-    return _client_page(request, db, portal, page=_page_number(request))
-
-
-@router.post("/aftekenen")
-async def bulk_sign(request: Request, db: Session = DB, portal: Portal = Depends(signed_in_portal)) -> Response:
-    return _bulk(request, db, portal, await _form(request))
-
-
-@router.post("/aftekenen/studenten/{student_id}/alles")
-async def bulk_sign_student(
-    request: Request, student_id: RowId, db: Session = DB, portal: Portal = Depends(signed_in_portal)
-) -> Response:
-    return _bulk_student(request, db, portal, student_id, await _form(request))
-
-
-@router.post("/aftekenen/meldingen")
-def notification_choice(
-    request: Request,
-    dagoverzicht: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(signed_in_portal),
-) -> Response:
-    service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
-    return redirect(portal.base, request)
-
-
-@router.get("/aftekenen/{submission_id}")
-def review_page(
-    request: Request, submission_id: RowId, db: Session = DB, portal: Portal = Depends(signed_in_portal)
-) -> Response:
-    return _review(request, db, portal, submission_id)
-
-
-@router.post("/aftekenen/{submission_id}")
-def decide(
-    request: Request,
-    submission_id: RowId,
-    besluit: Annotated[str, Form()] = "",
-    toelichting: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(signed_in_portal),
-) -> Response:
-    return _decide(request, db, portal, submission_id, besluit, toelichting)
-
-
-def _review(
-    request: Request, db: Session, portal: Portal, submission_id: int, status_code: int = 200, **extra: object
-) -> Response:
+def _review(request: Request, db: Session, portal: Portal, submission_id: int, **extra: object) -> Response:
     if portal.needs_identity:
         return redirect(portal.base)
     view = service.review(
@@ -219,14 +129,14 @@ def _review(
             )
     else:
         log_view(request, db, student_id=student_id, kind="aftekenverzoek", object_id=submission_id)
-    return render(request, "signoff/review.html", {"portal": portal, "view": view, **extra}, status_code=status_code)
+    return render(request, "signoff/review.html", {"portal": portal, "view": view, **extra})
 
 
 def _decide(
     request: Request, db: Session, portal: Portal, submission_id: int, besluit: str, toelichting: str
 ) -> Response:
     if portal.needs_identity:
-        return redirect(portal.base, request)
+        return done(request, portal.base)
     try:
         service.decide(
             db,
@@ -237,204 +147,87 @@ def _decide(
             settings=settings_of(request),
         )
     except InvalidInput as refused:
-        if is_htmx(request):
-            raise  # into the form's message area (app.main._error_response, static/app.js)
-        # Without HTMX: the same page again, the choice and the text kept, the message next to the button.
-        # (decide refuses input before it writes anything.)
-        refuse(request, "besluit-fout", refused)
-        return _review(
-            request,
-            db,
-            portal,
-            submission_id,
-            status_code=refused.status_code,
-            chosen=besluit,
-            toelichting=toelichting,
-        )
-    if portal.link is not None:
-        service.mark_used(db, link=portal.link, settings=settings_of(request))
+        # Without HTMX: the same page again, the choice and the text kept (decide refuses before it writes).
+        def again() -> Response:
+            return _review(request, db, portal, submission_id, chosen=besluit, toelichting=toelichting)
+
+        return refused_in_place(request, "besluit-fout", refused, again)
+    portal_used(request, db, portal)
+    notice = lazy("Uw besluit is vastgelegd.")
     if is_htmx(request):
-        request.state.notice = lazy("Uw besluit is vastgelegd.")
-        response = _client_page(request, db, portal)
-        response.headers["HX-Push-Url"] = portal.base
-        return response
-    return redirect(portal.base)
+        return shown_in_place(request, lambda: client_page(request, db, portal), notice=notice, push_url=portal.base)
+    return done(request, portal.base)
 
 
-# --- through a link (no account) ------------------------------------------------------------------------------
+# --- each page once, for either portal (app.signoff.link_routes registers the link's) ---------------------------
 
 
-@router.api_route("/link/{token}", methods=["GET", "HEAD"], dependencies=[Depends(public)], include_in_schema=False)
-def link_home(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
-    return _client_page(request, db, portal, page=_page_number(request))
+def pending_endpoint(portal_of: PortalOf) -> Endpoint:
+    def pending(request: Request, db: Session = DB, portal: Portal = Depends(portal_of)) -> Response:
+        return client_page(request, db, portal, page=_page_number(request))
+
+    return pending
 
 
-@router.post("/link/{token}", dependencies=[Depends(public)])
-async def link_bulk(request: Request, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
-    return _bulk(request, db, portal, await _form(request))
+def bulk_endpoint(portal_of: PortalOf) -> Endpoint:
+    async def bulk_sign(request: Request, db: Session = DB, portal: Portal = Depends(portal_of)) -> Response:
+        return _bulk(request, db, portal, await _form(request))
+
+    return bulk_sign
 
 
-@router.post("/link/{token}/studenten/{student_id}/alles", dependencies=[Depends(public)])
-async def link_bulk_student(
-    request: Request, student_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)
-) -> Response:
-    return _bulk_student(request, db, portal, student_id, await _form(request))
+def bulk_student_endpoint(portal_of: PortalOf) -> Endpoint:
+    async def bulk_sign_student(
+        request: Request, student_id: RowId, db: Session = DB, portal: Portal = Depends(portal_of)
+    ) -> Response:
+        return _bulk_student(request, db, portal, student_id, await _form(request))
+
+    return bulk_sign_student
 
 
-@router.post("/link/{token}/bevestigen", dependencies=[Depends(public)])
-def link_confirm(
-    request: Request,
-    naam: Annotated[str, Form()] = "",
-    functie: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    assert portal.link is not None
-    service.confirm_identity(db, link=portal.link, name=naam, function=functie)
-    return redirect(portal.base, request)
+def notification_choice_endpoint(portal_of: PortalOf) -> Endpoint:
+    def notification_choice(
+        request: Request,
+        dagoverzicht: Annotated[str, Form()] = "",
+        db: Session = DB,
+        portal: Portal = Depends(portal_of),
+    ) -> Response:
+        service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
+        return done(request, portal.base)
+
+    return notification_choice
 
 
-@router.post("/link/{token}/account", dependencies=[Depends(public)])
-def link_account(
-    request: Request,
-    wachtwoord: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    assert portal.link is not None
-    service.turn_into_account(db, link=portal.link, password=wachtwoord)
-    request.state.notice = lazy("Uw account is aangemaakt. U kunt voortaan ook inloggen met uw e-mailadres.")
-    return _client_page(request, db, portal)
+def review_endpoint(portal_of: PortalOf) -> Endpoint:
+    def review_page(
+        request: Request, submission_id: RowId, db: Session = DB, portal: Portal = Depends(portal_of)
+    ) -> Response:
+        return _review(request, db, portal, submission_id)
+
+    return review_page
 
 
-@router.post("/link/{token}/meldingen", dependencies=[Depends(public)])
-def link_notification_choice(
-    request: Request,
-    dagoverzicht: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    service.set_digest(db, supervisor_id=portal.decider.user_id, daily=dagoverzicht == "ja")
-    return redirect(portal.base, request)
+def decide_endpoint(portal_of: PortalOf) -> Endpoint:
+    def decide(
+        request: Request,
+        submission_id: RowId,
+        besluit: Annotated[str, Form()] = "",
+        toelichting: Annotated[str, Form()] = "",
+        db: Session = DB,
+        portal: Portal = Depends(portal_of),
+    ) -> Response:
+        return _decide(request, db, portal, submission_id, besluit, toelichting)
+
+    return decide
 
 
-@router.api_route(
-    "/link/{token}/verzoeken/{submission_id}",
-    methods=["GET", "HEAD"],
-    dependencies=[Depends(public)],
-    include_in_schema=False,
+# --- signed in ----------------------------------------------------------------------------------------------
+
+router.get("/aftekenen", name="pending")(pending_endpoint(signed_in_portal))
+router.post("/aftekenen", name="bulk_sign")(bulk_endpoint(signed_in_portal))
+router.post("/aftekenen/studenten/{student_id}/alles", name="bulk_sign_student")(
+    bulk_student_endpoint(signed_in_portal)
 )
-def link_review(
-    request: Request, submission_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)
-) -> Response:
-    return _review(request, db, portal, submission_id)
-
-
-@router.post("/link/{token}/verzoeken/{submission_id}", dependencies=[Depends(public)])
-def link_decide(
-    request: Request,
-    submission_id: RowId,
-    besluit: Annotated[str, Form()] = "",
-    toelichting: Annotated[str, Form()] = "",
-    db: Session = DB,
-    portal: Portal = Depends(link_portal),
-) -> Response:
-    return _decide(request, db, portal, submission_id, besluit, toelichting)
-
-
-@router.api_route(
-    "/link/{token}/bestanden/{blob_id}",
-    methods=["GET", "HEAD"],
-    dependencies=[Depends(public)],
-    include_in_schema=False,
-)
-def link_file(request: Request, blob_id: RowId, db: Session = DB, portal: Portal = Depends(link_portal)) -> Response:
-    """A file of a submitted version, for the link's praktijkbegeleider only (same checks as a signed-in one)."""
-    actor = accounts.actor_for(db, user_id=portal.decider.user_id)
-    blob = evidence.visible_blob(db, actor=actor, blob_id=blob_id)
-    if request.method != "HEAD":
-        log_link_view(
-            db, supervisor_id=portal.decider.user_id, student_id=blob.student_id, kind="bestand", object_id=blob.id
-        )
-    return file_response(request.app.state.storage, blob, inline=False)
-
-
-@router.get("/aftekenlink", dependencies=[Depends(public)])
-def new_link_form(request: Request) -> Response:
-    return render(request, "signoff/new_link.html", {})
-
-
-@router.post("/aftekenlink", dependencies=[Depends(public)])
-def new_link(request: Request, email: Annotated[str, Form()] = "", db: Session = DB) -> Response:
-    """A lost link asked for again. The same answer for any address; shares the login limit (as the password
-    reset does), so that the form cannot be used to fill someone's inbox."""
-    client = request.client.host if request.client else "onbekend"
-    settings = settings_of(request)
-    if not accounts.authenticate_limit_reached(db, email=email, client=client, settings=settings):
-        service.request_new_link(db, email=email, settings=settings)
-        accounts.record_failed_attempt(db, email=email, client=client)
-    return render(request, "signoff/new_link.html", {"sent": True})
-
-
-# --- inviting and revoking -------------------------------------------------------------------------------------
-
-
-@router.post("/portfolio/praktijkbegeleider")
-def propose_own_supervisor(
-    request: Request,
-    naam: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    functie: Annotated[str, Form()] = "",
-    werkplek: Annotated[str, Form()] = "",
-    db: Session = DB,
-    actor: Actor = Depends(require(Permission.supervisor_propose)),
-) -> Response:
-    """A voorstel only: the opleiding approves it. Known and unknown addresses get the same answer."""
-    guidance.propose(db, actor=actor, name=naam, email=email, function=functie, workplace=werkplek)
-    sent = lazy("Uw voorstel is verstuurd. De opleiding keurt het goed voordat er iets wordt gekoppeld.")
-    return redirect_with_notice("/portfolio", sent, request)
-
-
-@router.post("/cohorten/{cohort_id}/studenten/{student_id}/uitnodigen")
-def invite_for_student(
-    request: Request,
-    student_id: RowId,
-    naam: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    functie: Annotated[str, Form()] = "",
-    bevestig_rol: Annotated[str, Form()] = "",
-    db: Session = DB,
-    actor: Actor = Depends(require(Permission.supervisor_invite)),
-    cohort: Cohort = Depends(cohort_in_scope(Permission.supervisor_invite)),
-) -> Response:
-    guidance.invite(
-        db,
-        actor=actor,
-        cohort=cohort,
-        student_id=student_id,
-        name=naam,
-        email=email,
-        function=functie,
-        confirm_role=bevestig_rol == "ja",
-        settings=settings_of(request),
-    )
-    return redirect_with_notice(
-        f"/studenten/{student_id}", lazy("Uitnodiging verstuurd naar %(email)s.", email=email.strip()), request
-    )
-
-
-@router.post("/cohorten/{cohort_id}/studenten/{student_id}/links-intrekken")
-def revoke_links(
-    request: Request,
-    student_id: RowId,
-    bevestig: Annotated[str, Form()] = "",
-    db: Session = DB,
-    actor: Actor = Depends(require(Permission.assignment_manage)),
-    cohort: Cohort = Depends(cohort_in_scope(Permission.assignment_manage)),
-) -> Response:
-    if bevestig != "ja":  # destructive: open links stop working at once; the form asks to confirm
-        raise InvalidInput(N_("Vink aan dat u de persoonlijke links wilt intrekken."))
-    supervisor_id = service.current_supervisor_id(db, cohort_id=cohort.id or 0, student_id=student_id)
-    revoked = service.revoke_links(db, supervisor_id=supervisor_id, actor_id=actor.id)
-    notice = lazy_n("%(num)d aftekenlink ingetrokken.", "%(num)d aftekenlinks ingetrokken.", revoked)
-    return redirect_with_notice(f"/studenten/{student_id}", notice, request)
+router.post("/aftekenen/meldingen", name="notification_choice")(notification_choice_endpoint(signed_in_portal))
+router.get("/aftekenen/{submission_id}", name="review_page")(review_endpoint(signed_in_portal))
+router.post("/aftekenen/{submission_id}", name="decide")(decide_endpoint(signed_in_portal))
