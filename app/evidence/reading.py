@@ -107,6 +107,34 @@ def evidence_for_slot(session: Session, *, student_id: int, code: str, include_d
     ]
 
 
+@dataclass(frozen=True)
+class SubmittedVersion:
+    version: EvidenceVersion
+    justification: str  # the onderbouwing for the submission's eindterm ("" if the koppeling is gone)
+    files: list[Blob]
+
+
+def submission_contents(session: Session, *, submission: Submission) -> list[SubmittedVersion]:
+    """Exactly the versions that were submitted, with their files and their onderbouwing for its eindterm."""
+    versions = session.exec(
+        select(EvidenceVersion).where(col(EvidenceVersion.id).in_(submission.version_ids or [0]))
+    ).all()
+    files = files_of_versions(session, version_ids=[v.id or 0 for v in versions])
+    justifications = {
+        link.version_id: link.justification
+        for link in session.exec(
+            select(EvidenceLink).where(
+                col(EvidenceLink.version_id).in_(submission.version_ids or [0]),
+                EvidenceLink.eindterm_code == submission.eindterm_code,
+            )
+        ).all()
+    }
+    return [
+        SubmittedVersion(version=v, justification=justifications.get(v.id or 0, ""), files=files.get(v.id or 0, []))
+        for v in versions
+    ]
+
+
 def evidence_of_student(session: Session, *, student_id: int) -> list[tuple[Evidence, EvidenceVersion]]:
     rows = session.exec(
         select(Evidence, EvidenceVersion)

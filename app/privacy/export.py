@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from app.evidence.models import Blob
 from app.privacy.models import PrivacyExport
 from app.privacy.register import REGISTER, DataKind, by_key
 from app.privacy.service import export_expiry
+from app.readiness import builds
 from app.readiness.models import Dossier
 from app.storage import Storage, new_key
 
@@ -147,25 +149,8 @@ Zie de privacyverklaring in het portfolio (/privacy) voor de contactgegevens.
 
 def build(engine: Engine, storage: Storage, settings: Any, export_id: int) -> None:
     """Run in the background: never raises; a failure is recorded on the row."""
-    try:
-        _build(engine, storage, settings, export_id)
-    except Exception:  # the page must show 'mislukt', not spin forever
-        log.exception("privacy export %s failed", export_id)
-        with Session(engine) as session:
-            export = session.get(PrivacyExport, export_id)
-            if export is not None:
-                export.status, export.finished_at = "mislukt", utcnow()
-                session.add(export)
-                session.commit()
-
-
-def _progress(engine: Engine, export_id: int, percent: int) -> None:
-    with Session(engine) as session:
-        export = session.get(PrivacyExport, export_id)
-        assert export is not None
-        export.progress, export.status = percent, "bezig"
-        session.add(export)
-        session.commit()
+    work = partial(_build, engine, storage, settings, export_id)
+    builds.run(work, engine=engine, model=PrivacyExport, row_id=export_id, log=log, what="privacy export")
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -220,7 +205,7 @@ def _build(engine: Engine, storage: Storage, settings: Any, export_id: int) -> N
                         }
                     ),
                 )
-            _progress(engine, export_id, 20)
+            builds.progress(engine, PrivacyExport, export_id, 20)
             files: list[tuple[str, str, str | None]] = []  # (arcname, storage key, stored sha256)
             for blob in blobs:
                 if getattr(blob, "removed_at", None) is not None:
@@ -239,7 +224,7 @@ def _build(engine: Engine, storage: Storage, settings: Any, export_id: int) -> N
                 manifest.append(
                     {"bestand": arcname, "sha256": digest.hexdigest(), "grootte": size, "opgeslagen_sha256": stored}
                 )
-                _progress(engine, export_id, 20 + int(70 * number / max(len(files), 1)))
+                builds.progress(engine, PrivacyExport, export_id, 20 + int(70 * number / max(len(files), 1)))
             add_bytes("LEESMIJ.txt", README.format(created=created.isoformat(timespec="seconds"), name=name).encode())
             archive.writestr(
                 "manifest.json",

@@ -8,11 +8,11 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, or_, select
 
 from app.accounts.models import User
-from app.audit import service as audit
 from app.db import as_utc, utcnow
 from app.errors import InvalidInput, NotFound
 from app.i18n import N_
 from app.privacy.models import AccessEvent, PrivacyExport
+from app.readiness import builds
 
 # What was viewed, as the student reads it on the inzage page.
 ACCESS_KINDS: dict[str, str] = {
@@ -101,17 +101,7 @@ def request_export(session: Session, *, actor_id: int, subject_id: int) -> Priva
     if running is not None:
         return running
     export = PrivacyExport(subject_id=subject_id, requested_by_id=actor_id)
-    session.add(export)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="privacy.export.requested",
-        object_type="user",
-        object_id=subject_id,
-        data={"export_id": export.id},
-    )
-    return export
+    return builds.requested(session, export, "privacy.export.requested", about=("user", subject_id), key="export_id")
 
 
 def find_person(session: Session, *, query: str) -> User:

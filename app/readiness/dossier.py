@@ -12,6 +12,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.events import HookNotWired
 from app.evidence import service as evidence
-from app.evidence.models import Blob, EvidenceLink, EvidenceVersion
+from app.evidence.models import Blob
+from app.evidence.reading import submission_contents
 from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
 from app.framework.service import Statement
+from app.readiness import builds
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
 from app.signoff import service as signoff
@@ -78,23 +81,11 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
             for submission, decision in reversed(
                 signoff.slot_history(session, student_id=student.id or 0, code=eindterm.code)
             ):
-                versions = session.exec(
-                    select(EvidenceVersion).where(col(EvidenceVersion.id).in_(submission.version_ids or [0]))
-                ).all()
-                blobs = evidence.files_of_versions(session, version_ids=[v.id or 0 for v in versions])
-                links = {
-                    link.version_id: link.justification
-                    for link in session.exec(
-                        select(EvidenceLink).where(
-                            col(EvidenceLink.version_id).in_(submission.version_ids or [0]),
-                            EvidenceLink.eindterm_code == eindterm.code,
-                        )
-                    ).all()
-                }
                 items = []
-                for version in versions:
-                    version_files = blobs.get(version.id or 0, [])
-                    for blob in version_files:
+                # slot_history returns this eindterm's submissions, so their onderbouwing is the one for it
+                for submitted in submission_contents(session, submission=submission):
+                    version = submitted.version
+                    for blob in submitted.files:
                         if blob.removed_at is None:  # files removed by retention or erasure are gone
                             files.setdefault(blob.id or 0, (blob, eindterm.code))
                     items.append(
@@ -103,8 +94,8 @@ def collect(session: Session, *, student: User, registry: FrameworkRegistry) -> 
                             version=version.number,
                             kind=version.kind,
                             activity_date=version.activity_date,
-                            justification=links.get(version.id or 0, ""),
-                            files=version_files,
+                            justification=submitted.justification,
+                            files=submitted.files,
                         )
                     )
                 rounds.append(DossierRound(submitted_at=submission.submitted_at, items=items, decision=decision))
@@ -158,29 +149,12 @@ def render_pdf(context: dict[str, Any], manifest: list[dict[str, Any]]) -> bytes
 
 def build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:
     """Run in the background: never raises; a failure is recorded on the row."""
-    try:
-        _build(engine, storage, registry, dossier_id)
-    except Exception:  # the page must show 'mislukt', not spin forever
-        log.exception("dossier %s failed", dossier_id)
-        with Session(engine) as session:
-            dossier = session.get(Dossier, dossier_id)
-            if dossier is not None:
-                dossier.status, dossier.finished_at = "mislukt", utcnow()
-                session.add(dossier)
-                session.commit()
-
-
-def _progress(engine: Engine, dossier_id: int, percent: int, status: str = "bezig") -> None:
-    with Session(engine) as session:
-        dossier = session.get(Dossier, dossier_id)
-        assert dossier is not None
-        dossier.progress, dossier.status = percent, status
-        session.add(dossier)
-        session.commit()
+    work = partial(_build, engine, storage, registry, dossier_id)
+    builds.run(work, engine=engine, model=Dossier, row_id=dossier_id, log=log, what="dossier")
 
 
 def _build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:
-    _progress(engine, dossier_id, 5)
+    builds.progress(engine, Dossier, dossier_id, 5)
     with Session(engine) as session:
         dossier = session.get(Dossier, dossier_id)
         assert dossier is not None
@@ -208,9 +182,9 @@ def _build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossie
                         "eindterm": code,
                     }
                 )
-                _progress(engine, dossier_id, 5 + int(75 * number / max(len(files), 1)))
+                builds.progress(engine, Dossier, dossier_id, 5 + int(75 * number / max(len(files), 1)))
             pdf = render_pdf(context, manifest)
-            _progress(engine, dossier_id, 90)
+            builds.progress(engine, Dossier, dossier_id, 90)
             archive.writestr("dossier.pdf", pdf)
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         pdf_path = Path(tmp) / "dossier.pdf"
@@ -240,17 +214,7 @@ def _build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossie
 
 def request_dossier(session: Session, *, actor_id: int, student_id: int) -> Dossier:
     dossier = Dossier(student_id=student_id, requested_by_id=actor_id)
-    session.add(dossier)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action="dossier.requested",
-        object_type="student",
-        object_id=student_id,
-        data={"dossier_id": dossier.id},
-    )
-    return dossier
+    return builds.requested(session, dossier, "dossier.requested", about=("student", student_id), key="dossier_id")
 
 
 def dossiers_of(session: Session, *, student_id: int) -> list[Dossier]:

@@ -14,8 +14,8 @@ from app.accounts.models import User
 from app.cohorts.models import Cohort, Enrolment, Programme
 from app.db import as_utc, utcnow
 from app.errors import NotFound
-from app.evidence import service as evidence
-from app.evidence.models import Blob, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
+from app.evidence.models import Slot, SlotStatus, Submission
+from app.evidence.reading import SubmittedVersion, submission_contents
 from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
 from app.framework.service import Statement
@@ -184,11 +184,7 @@ def supervised_students(session: Session, *, supervisor_id: int) -> list[Supervi
     ]
 
 
-@dataclass(frozen=True)
-class ReviewItem:
-    version: EvidenceVersion
-    justification: str
-    files: list[Blob]
+ReviewItem = SubmittedVersion  # one submitted version: its files and onderbouwing
 
 
 @dataclass(frozen=True)
@@ -221,29 +217,14 @@ def review(session: Session, *, supervisor_id: int, submission_id: int, registry
     submission = own_submission(session, supervisor_id=supervisor_id, submission_id=submission_id)
     student = session.get(User, submission.student_id)
     assert student is not None
-    versions = session.exec(
-        select(EvidenceVersion).where(col(EvidenceVersion.id).in_(submission.version_ids or [0]))
-    ).all()
-    files = evidence.files_of_versions(session, version_ids=[v.id or 0 for v in versions])
-    justifications = {
-        link.version_id: link.justification
-        for link in session.exec(
-            select(EvidenceLink).where(
-                col(EvidenceLink.version_id).in_(submission.version_ids or [0]),
-                EvidenceLink.eindterm_code == submission.eindterm_code,
-            )
-        ).all()
-    }
+    items = submission_contents(session, submission=submission)
     statement = _statement(registry, submission.framework_id, submission.framework_version, submission.eindterm_code)
     decision = session.exec(select(SignOff).where(SignOff.submission_id == submission.id)).first()
     return Review(
         submission=submission,
         student=student,
         statement=statement,
-        items=[
-            ReviewItem(version=v, justification=justifications.get(v.id or 0, ""), files=files.get(v.id or 0, []))
-            for v in versions
-        ],
+        items=items,
         decision=decision,
     )
 
