@@ -26,14 +26,16 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from app.audit import binding
 from app.audit.canonical import canonical_at, canonical_json
 from app.audit.models import AuditChainHead, AuditEvent
 from app.db import utcnow
+from app.errors import Conflict
 
-__all__ = ["canonical_at", "canonical_json", "record"]
+__all__ = ["canonical_at", "canonical_json", "record", "record_new"]
 
 HEAD_ID = 1
 # Bumped if the canonical form ever changes; part of what is hashed so old and new rows cannot be confused.
@@ -196,3 +198,42 @@ def record(
     session.flush()
     move_head(session, last_event_id=event_id, last_hash=event.hash, row_count=head.row_count + 1)
     return event
+
+
+def record_new(
+    session: Session,
+    *rows: SQLModel,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    data: dict[str, Any] | None = None,
+    bind: bool = False,
+    once: str | None = None,
+) -> AuditEvent:
+    """Insert new rows and record them in one event, under the first row's id unless `object_id` names another.
+
+    `bind`: the rows are decision records (`app.db.Bound`), bound into the event.
+    `once`: a unique constraint allows the rows only once (a decision, a correction, a withdrawal). They go in
+    through a savepoint, so whoever comes second (a double click, a second tab, a colleague) gets a 409 with this
+    message and the request's earlier work stays.
+    """
+    if once is None:
+        session.add_all(rows)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add_all(rows)
+                session.flush()
+        except IntegrityError:
+            raise Conflict(once) from None
+    return record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=rows[0].id if object_id is None else object_id,  # type: ignore[attr-defined]
+        data=data,
+        bind=rows if bind else (),
+    )

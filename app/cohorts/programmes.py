@@ -106,14 +106,12 @@ def create_cohort(
         framework_id=framework_id,
         framework_version=version,
     )
-    session.add(cohort)
-    session.flush()
-    audit.record(
+    audit.record_new(
         session,
+        cohort,
         actor_id=actor.id,
         action="cohort.created",
         object_type="cohort",
-        object_id=cohort.id,
         data={"framework": framework_key},
     )
     return cohort

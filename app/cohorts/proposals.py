@@ -63,14 +63,12 @@ def propose(
         workplace=clean(workplace, 200) or enrolment.workplace,
         proposed_by_id=actor.id,
     )
-    session.add(proposal)
-    session.flush()
-    audit.record(
+    audit.record_new(
         session,
+        proposal,
         actor_id=actor.id,
         action="supervisor.proposed",
         object_type="supervisor_assignment",
-        object_id=proposal.id,
         data={"enrolment_id": enrolment.id},
     )
     return proposal

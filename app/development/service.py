@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.service import Actor
@@ -18,7 +17,8 @@ from app.audit import service as audit
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EntryKind
 from app.errors import Conflict, NotFound
 from app.evidence.models import Blob
-from app.evidence.service import FieldErrors, _publish, check_files
+from app.evidence.saving import checked_uploads
+from app.evidence.service import _publish
 from app.framework.beroepsprofiel import Beroepsprofiel, TrainingRequirement
 from app.i18n import N_
 from app.storage import SpooledFile, Storage
@@ -280,14 +280,7 @@ def add_entry(
     errors, when, hours, ec = _validate(data)
     if len(files) > 1:
         errors["files"] = "Voeg één certificaat of diploma toe (één bestand)."
-    checked = []
-    if not errors:
-        try:
-            checked = check_files(files)
-        except FieldErrors as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise FieldErrors(errors)
+    checked = checked_uploads(files, errors=errors)
     assert when is not None
     if replaces is not None:
         if replaces.student_id != actor.id:
@@ -309,19 +302,14 @@ def add_entry(
         replaces_id=replaces.id if replaces is not None else None,
         created_by=actor.id,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
-    except IntegrityError:
-        # A second tab corrected the same entry at the same moment: the unique replaces_id kept one.
-        raise Conflict(N_("Deze registratie is al gecorrigeerd; corrigeer de nieuwste versie.")) from None
-    audit.record(
+    audit.record_new(
         session,
+        entry,
+        # A second tab corrected the same entry at the same moment: the unique replaces_id kept one.
+        once=N_("Deze registratie is al gecorrigeerd; corrigeer de nieuwste versie."),
         actor_id=actor.id,
         action="development.corrected" if replaces is not None else "development.added",
         object_type="development_entry",
-        object_id=entry.id,
         data={
             "kind": entry.kind,
             "hours": str(hours) if hours is not None else None,
@@ -344,14 +332,10 @@ def withdraw_entry(session: Session, *, actor: Actor, entry_id: int, reason: str
     )
     _ensure_current(session, entry=entry)
     withdrawal = DevelopmentWithdrawal(entry_id=entry.id or 0, student_id=actor.id, reason=reason, created_by=actor.id)
-    try:
-        with session.begin_nested():
-            session.add(withdrawal)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(N_("Deze registratie is ingetrokken.")) from None
-    audit.record(
+    audit.record_new(
         session,
+        withdrawal,
+        once=N_("Deze registratie is ingetrokken."),
         actor_id=actor.id,
         action="development.withdrawn",
         object_type="development_entry",

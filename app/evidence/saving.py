@@ -30,6 +30,14 @@ from app.framework.registry import FrameworkRegistry
 from app.storage import SpooledFile, Storage
 
 
+def checked_uploads(files: Sequence[SpooledFile], *, errors: dict[str, str]) -> list[tuple[SpooledFile, str, str]]:
+    """The uploads checked by content once the form's own fields passed (a bewijsstuk, a certificate): either kind
+    of refusal goes back to the form as `FieldErrors`, before anything is written."""
+    if errors:
+        raise FieldErrors(errors)
+    return check_files(files)
+
+
 def save_evidence(
     session: Session,
     *,
@@ -54,14 +62,7 @@ def save_evidence(
         unknown = set(data.keep_blob_ids) - {b.id for b in previous_blobs}
         if unknown:
             errors["files"] = "Een bestand om te bewaren hoort niet bij dit bewijsstuk."
-    checked: list[tuple[SpooledFile, str, str]] = []
-    if not errors:
-        try:
-            checked = check_files(files)
-        except FieldErrors as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise FieldErrors(errors)
+    checked = checked_uploads(files, errors=errors)
     assert activity is not None
     now = utcnow()
     if evidence is None:

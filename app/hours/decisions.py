@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -109,6 +108,31 @@ def _decision(
     )
 
 
+def _store(
+    session: Session,
+    decisions: list[HoursDecision],
+    *,
+    decider: "Decider",
+    action: str,
+    about: tuple[str, int | None],
+    data: dict[str, object],
+) -> None:
+    """Write the decisions with their audit event, which binds them and says whether a link was used; the first
+    decision on an entry wins, a second one is a 409."""
+    object_type, object_id = about
+    audit.record_new(
+        session,
+        *decisions,
+        once=ALREADY_DECIDED,
+        actor_id=decider.user_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data={**data, "via_link": decider.via_link_id is not None},
+        bind=True,
+    )
+
+
 def approve_week(
     session: Session,
     *,
@@ -150,25 +174,13 @@ def approve_week(
         )
     confirmation = f"{key}: {total}"
     made = [_decision(e, decider, HoursDecisionKind.goedgekeurd, confirmed=confirmation) for e in entries]
-    try:
-        with session.begin_nested():
-            session.add_all(made)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(ALREADY_DECIDED) from None
-    audit.record(
+    _store(
         session,
-        actor_id=decider.user_id,
+        made,
+        decider=decider,
         action="hours.week_approved",
-        object_type="student",
-        object_id=student_id,
-        data={
-            "week": key,
-            "hours": str(total),
-            "entries": [e.id for e in entries],
-            "via_link": decider.via_link_id is not None,
-        },
-        bind=made,
+        about=("student", student_id),
+        data={"week": key, "hours": str(total), "entries": [e.id for e in entries]},
     )
     return made
 
@@ -191,20 +203,13 @@ def return_entry(
     if entry.submitted_at is None:
         raise Conflict(NOT_YOURS)
     decision = _decision(entry, decider, HoursDecisionKind.terug, comment=comment)
-    try:
-        with session.begin_nested():
-            session.add(decision)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(ALREADY_DECIDED) from None
-    audit.record(
+    _store(
         session,
-        actor_id=decider.user_id,
+        [decision],
+        decider=decider,
         action="hours.returned",
-        object_type="practice_hours",
-        object_id=entry.id,
-        data={"student_id": entry.student_id, "via_link": decider.via_link_id is not None},
-        bind=[decision],
+        about=("practice_hours", entry.id),
+        data={"student_id": entry.student_id},
     )
     if settings is not None:
         _notify_student(session, entry=entry, decider=decider, comment=comment, settings=settings)

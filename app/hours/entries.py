@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -176,18 +175,13 @@ def log_hours(
         client_codes=clients,
         replaces_id=data.replaces_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(N_("Deze uren zijn al gecorrigeerd.")) from None
-    audit.record(
+    audit.record_new(
         session,
+        entry,
+        once=N_("Deze uren zijn al gecorrigeerd."),
         actor_id=student_id,
         action="hours.logged",
         object_type="practice_hours",
-        object_id=entry.id,
         data={"date": work_date.isoformat(), "hours": str(entry.hours), "replaces": data.replaces_id},
     )
     return entry

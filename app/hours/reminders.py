@@ -9,33 +9,21 @@ later in the same week get their own reminder when they have waited as long.
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.cohorts import service as cohorts
 from app.db import as_utc
-from app.hours.models import HoursDecision, HoursReminder, PracticeHours, format_hours
-from app.hours.service import ZERO, pending_weeks_for, week_key, week_number
+from app.hours.models import HoursDecision, HoursReminder, PracticeHours
+from app.hours.service import PendingWeek, pending_weeks_for, week_key
 
 
 @dataclass
-class WaitingWeek:
-    """A student's submitted, undecided entries of one ISO week."""
+class WaitingWeek(PendingWeek):
+    """A student's submitted, undecided entries of one ISO week, with who should decide on them."""
 
-    student: User
-    key: str  # "2026-W47"
-    entries: list[PracticeHours]
     supervisor: User | None = None  # the student's current praktijkbegeleider
-
-    @property
-    def number(self) -> int:
-        return week_number(self.key)
-
-    @property
-    def total_text(self) -> str:
-        return format_hours(sum((Decimal(e.hours) for e in self.entries), ZERO))
 
     @property
     def since(self) -> datetime:
