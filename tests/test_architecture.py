@@ -17,6 +17,7 @@ LAYERS: list[set[str]] = [
     {"i18n"},
     {"errors"},
     {"config"},
+    {"logs"},
     {"db"},
     {"validation", "events"},
     {"storage"},
@@ -33,6 +34,7 @@ LAYERS: list[set[str]] = [
     {"development"},
     {"dashboard"},
     {"privacy"},
+    {"ops"},  # health, metrics, backup: read every domain, serve none
     {"web"},  # HTML/JSON plumbing: over every core, under every interface
     {"bodylimit"},
     {"deps", "responses"},
