@@ -21,7 +21,7 @@ run: install
 	DEVELOPMENT=true $(BIN)/portfolio demo
 	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
-## make test: lint, types, and the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+## make test: lint, types, and the whole suite (SQLite; PostgreSQL too, in parallel, when TEST_DATABASE_URL is set)
 test: install lint typecheck pytest
 
 lint: install
@@ -31,12 +31,8 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	@echo "== tests on SQLite"
-	env -u TEST_DATABASE_URL -u REQUIRE_POSTGRES $(BIN)/python -m pytest -q tests
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/python -m pytest -q tests; \
-	fi
+	@# With TEST_DATABASE_URL the SQLite and PostgreSQL passes run side by side (.ci/pytest_passes.py).
+	$(BIN)/python .ci/pytest_passes.py tests
 
 migrate: install
 	$(BIN)/portfolio migrate

@@ -61,8 +61,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     require = os.environ.get("REQUIRE_POSTGRES") == "1"
     keep, drop = [], []
     for item in items:
+        # The browser journeys run once, in the SQLite pass: two Chromiums on two cores slow both passes down.
+        sqlite_only = item.get_closest_marker("sqlite_only") or item.path.parent.name == "browser"
         wrong_db = (item.get_closest_marker("postgres") and not on_postgres and not require) or (
-            item.get_closest_marker("sqlite_only") and on_postgres
+            sqlite_only and on_postgres
         )
         (drop if wrong_db else keep).append(item)
     if drop:
