@@ -135,20 +135,25 @@ def serve(
     with_worker: bool = typer.Option(False, "--with-worker", help="Ook de mail-worker starten (ontwikkeling)."),
 ) -> None:
     """Start de webserver."""
+    from app.logs import configure, logging_config
+
     if with_worker:
+        configure(get_settings())  # before the thread's first line; uvicorn applies the same config again
         stop = threading.Event()
         threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
     if reload:
         os.environ["PORTFOLIO_TEMPLATE_RELOAD"] = "1"  # edited templates show without a restart too
-    # The client address (login and link limits, logs) comes from X-Forwarded-For only behind these proxies.
+    # The client address (login and link limits, logs) comes from X-Forwarded-For only behind these proxies. The app
+    # applies them itself (app.logs.RequestId): it must see the direct peer to decide about its X-Request-ID.
     uvicorn.run(
         "app.asgi:app",
         host=host,
         port=port,
         reload=reload,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=False,
         forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        log_config=logging_config(get_settings()),  # JSON lines from uvicorn's loggers too, in every worker process
     )
 
 
@@ -183,6 +188,9 @@ def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> N
 @cli.command()
 def worker(once: bool = typer.Option(False, "--once", help="Eén ronde en dan stoppen (bijv. vanuit cron).")) -> None:
     """Verstuur mail uit de outbox en verstuur herinneringen, escalaties en dagoverzichten."""
+    from app.logs import configure
+
+    configure(get_settings())
     _database_url()  # creates data/ for SQLite
     _run_worker(once=once)
 

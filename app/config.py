@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import model_validator
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     # The proxies (load balancer) whose X-Forwarded-For/-Proto uvicorn believes, comma-separated (`*`: any).
     # Behind a balancer every client otherwise has its address, and per-client limits hit everyone at once.
     forwarded_allow_ips: str = "127.0.0.1"
+
+    # Logs (app/logs.py, docs/ops/logs.md): `json`, one object per line, or `text` for a person reading along.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
 
     login_max_failures: int = 5  # per e-mail address and client
     login_client_max_failures: int = 20  # per client across all addresses (password spraying)

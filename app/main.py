@@ -25,6 +25,7 @@ from app.db import make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
+from app.logs import RedactTokens, RequestId
 from app.storage import storage_from_settings
 from app.web import CSRF_COOKIE, csrf_protect, format_date, is_htmx, render, request_locale, wants_json
 
@@ -36,25 +37,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-
-
-_TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen|activeren)/)[A-Za-z0-9_-]+")
-# Streamed uploads carry the CSRF token in the query string (see app.web.csrf_protect), and the cohort overview's
-# search (`zoek`: a name or student number) and workplace filter are personal: not for the logs either.
-_TOKEN_QUERY = re.compile(r"([?&](?:csrf_token|zoek|werkplek)=)[^&#\s]+")
-
-
-def redact_tokens(text: str) -> str:
-    return _TOKEN_QUERY.sub(r"\1…", _TOKEN_PATH.sub(r"\1…", text))
-
-
-class RedactTokens(logging.Filter):
-    """One-time tokens live in URL paths; access logs must not keep usable copies of them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in record.args)
-        return True
 
 
 class SecurityHeadersMiddleware:
@@ -245,6 +227,8 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests, login_limit=settings.max_active_logins)
     app.add_middleware(BodyLimit, settings=settings, error_response=_error_response)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    # Outermost: every line of the request carries its id, and the proxy headers are applied after the id's check.
+    app.add_middleware(RequestId, trusted=settings.forwarded_allow_ips)
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactTokens) for f in access_log.filters):
         access_log.addFilter(RedactTokens())

@@ -174,7 +174,7 @@ def test_serve_passes_the_trusted_proxies_to_uvicorn(monkeypatch: pytest.MonkeyP
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert calls and calls[0]["proxy_headers"] is True
+    assert calls and calls[0]["proxy_headers"] is False  # the app applies them (app.logs.RequestId)
     assert calls[0]["forwarded_allow_ips"] == "10.1.2.3,10.1.2.4"
 
 

@@ -2,10 +2,11 @@
 
 A full journey through the app (login, evidence upload with a client description and a BSN-like number, indienen,
 a praktijkbegeleider's account-free link, aftekening, beoordeling, password reset, failed logins, a CSV import with
-names, erasure) with EVERY log record captured: the root logger at DEBUG, and the access log exactly as uvicorn
-writes it (its format, the app's own redaction filter on `uvicorn.access`). The captured text must not contain any
-user's name or e-mail address, any token the journey was issued (personal links, reset links, session cookies,
-CSRF cookies and tokens), or any 9-digit number.
+names, erasure) with EVERY log record captured: the root logger at DEBUG, and the access log as uvicorn writes it
+(its logger and arguments, the app's own redaction filter on `uvicorn.access`), all through the formatter every
+server process uses (app.logs, JSON lines). The captured lines must not contain any user's name or e-mail address,
+any token the journey was issued (personal links, reset links, session cookies, CSRF cookies and tokens), or any
+9-digit number.
 
 Left out on purpose: the `httpx`/`httpcore` loggers, which belong to the test client (they log the URLs *it*
 requests); no server process runs them.
@@ -13,6 +14,7 @@ requests); no server process runs them.
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -22,11 +24,10 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
 from starlette.types import Receive, Scope, Send
-from uvicorn.logging import AccessFormatter
 from uvicorn.protocols.utils import get_path_with_query_string
 
 from app.accounts.models import User
-from app.main import redact_tokens
+from app.logs import formatter, redact_tokens
 from app.notifications.models import OutboxMessage
 from app.web import CSRF_COOKIE
 from tests.conftest import PASSWORD, Browser, World, approve_pending_proposal, csrf_token, login
@@ -72,14 +73,15 @@ class Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
-        self.plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self.access = AccessFormatter('%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s')
+        self.setFormatter(formatter("json"))
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith(("httpx", "httpcore")):
             return
-        formatter = self.access if record.name == "uvicorn.access" else self.plain
-        self.lines.append(formatter.format(record))
+        self.lines.append(self.format(record))
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]  # each line one JSON object
 
 
 @pytest.fixture
@@ -237,8 +239,11 @@ def test_a_full_journey_logs_no_personal_data_and_no_tokens(
     login(student, world.student.email, new_password)
 
     # --- what must not be in the logs ---------------------------------------------------------------------------
-    text = "\n".join(captured.lines)
-    assert "journey starts" in text and "uvicorn.access" not in text  # both kinds of record were captured
+    records = captured.records()
+    # Searched decoded: a JSON escape (\u00eb) must not hide a name from the search.
+    text = "\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    assert {"app", "uvicorn.access"} <= {r["logger"] for r in records}  # both kinds of record were captured
+    assert all(r.get("request_id") for r in records if r["logger"] == "uvicorn.access")
     secrets: dict[str, str] = {}
     for user in db.exec(select(User)).all():
         secrets[f"name of user {user.id}"] = user.name
@@ -274,6 +279,7 @@ def test_a_full_journey_logs_no_personal_data_and_no_tokens(
     leaks = sorted(label for label, value in secrets.items() if value and value in text)
     assert leaks == [], f"found in the logs: {leaks}"
     assert re.findall(r"(?<![\w.:-])\d{9}(?![\w])", text) == []
-    assert '"GET /link/…' in text and "csrf_token=…" in text  # the access log ran, and redacted
+    paths = [r["path"] for r in records if r["logger"] == "uvicorn.access"]
+    assert any(p.startswith("/link/…") for p in paths) and any("csrf_token=…" in p for p in paths)  # redacted
     for browser in clients:
         browser.close()

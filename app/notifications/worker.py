@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from app.config import Settings, get_settings
 from app.db import make_engine, utcnow
+from app.logs import bound, configure, new_id
 from app.notifications.service import deliver_due, delivery_mode
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,8 @@ def _pass(engine: Engine, *, settings: Settings, jobs: Sequence[Job], raise_erro
     now = utcnow()
     for job in jobs:
         name = getattr(job, "__name__", None) or type(job).__name__
-        with Session(engine) as session:
+        # Each run of a job gets an id of its own on its lines: one run is followed across instances by it.
+        with bound(job=name, run_id=new_id()), Session(engine) as session:
             try:
                 job(session, now)
                 session.commit()
@@ -74,6 +76,11 @@ def _pass(engine: Engine, *, settings: Settings, jobs: Sequence[Job], raise_erro
                 _log_failure(f"job {name}", exc)
             else:
                 log.debug("job %s done", name)
+    with bound(job="mail", run_id=new_id()):
+        _deliver(engine, settings=settings, raise_errors=raise_errors)
+
+
+def _deliver(engine: Engine, *, settings: Settings, raise_errors: bool) -> None:
     try:
         report = asyncio.run(deliver_due(lambda: Session(engine), settings=settings))
     except Exception as exc:
@@ -100,8 +107,9 @@ def _log_failure(what: str, exc: BaseException) -> None:
 def worker_command(settings: Settings | None = None, *, once: bool = False, extra_jobs: Sequence[Job] = ()) -> None:
     """Blocking entry point for `portfolio worker`. SIGTERM or Ctrl-C finishes the current pass and stops; a
     second Ctrl-C interrupts at once."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings or get_settings()
+    if not logging.getLogger().handlers:  # not when embedded (a test's capture, `serve --with-worker`)
+        configure(settings)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -113,4 +121,4 @@ def worker_command(settings: Settings | None = None, *, once: bool = False, extr
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-    run_worker(settings=settings or get_settings(), once=once, stop=stop, extra_jobs=extra_jobs)
+    run_worker(settings=settings, once=once, stop=stop, extra_jobs=extra_jobs)
