@@ -343,6 +343,51 @@ def retention_run(
         typer.echo(line)
 
 
+@cli.command()
+def backup(dest: Path = typer.Argument(..., help="Een nieuwe (of lege) map voor de back-up.")) -> None:
+    """Maak een consistente back-up: database, alle bestanden en een manifest (docs/ops/backup.md)."""
+    from app.ops.backup import BackupError, make_backup
+    from app.storage import storage_from_settings
+
+    settings = get_settings()
+    try:
+        manifest = make_backup(settings=settings, storage=storage_from_settings(settings), dest=dest)
+    except BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    rows = sum(manifest["database"]["tables"].values())
+    typer.echo(
+        f"Back-up in {dest}: {rows} rijen in {len(manifest['database']['tables'])} tabellen, "
+        f"{len(manifest['blobs'])} bestanden, auditketen {manifest['audit']['length']} regels."
+    )
+
+
+@cli.command()
+def restore(src: Path = typer.Argument(..., exists=True, file_okay=False, help="De map van een back-up.")) -> None:
+    """Zet een back-up terug in een lege database en opslag, controleer alles en pas verwijderingen opnieuw toe."""
+    import app.models  # noqa: F401  (audit verify checks every bound table)
+    from app.ops.restore import RestoreError, restore_backup
+    from app.storage import storage_from_settings
+
+    _database_url()  # creates data/ for SQLite
+    settings = get_settings()
+    try:
+        report = restore_backup(settings=settings, storage=storage_from_settings(settings), src=src)
+    except RestoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    for note in report.notes:
+        typer.echo(note)
+    typer.echo(
+        f"{report.tables_checked} tabellen en {report.blobs_verified} bestanden kloppen met het manifest; "
+        f"{len(report.erased_again)} persoon/personen opnieuw verwijderd."
+    )
+    for problem in report.problems:
+        typer.echo(f"FOUT {problem}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     cli()
 

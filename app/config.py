@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     upload_max_bytes: int = 500 * 1024 * 1024  # per file: a video of a practice conversation fits
+    # The erasure ledger (app/privacy/ledger.py): one line per erased person, applied again after a restore.
+    # Outside the database and the evidence storage; in production on storage the backups do not share.
+    # Unset: `erasure-ledger` next to STORAGE_DIR (data/erasure-ledger, beside the default SQLite file).
+    erasure_ledger_dir: Path | None = None
     upload_max_files: int = 20
 
     # Aftekening: account-free links for praktijkbegeleiders, reminders and escalation to the coordinator.
@@ -115,6 +119,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        return self.erasure_ledger_dir or self.storage_dir.parent / "erasure-ledger"
 
     @property
     def audit_secret(self) -> str:

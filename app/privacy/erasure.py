@@ -30,6 +30,7 @@ from app.evidence.models import Submission
 from app.hours.models import HoursDecision, PracticeHours
 from app.i18n import N_
 from app.notifications.models import OutboxMessage
+from app.privacy import ledger
 from app.privacy.redaction import Redactions, delete_counted, redact
 from app.privacy.removal import (
     blank_evidence_text,
@@ -309,6 +310,7 @@ def erase_person(
         },
     )
     session.flush()
+    ledger.record_erasure(settings=settings, user=user)  # outside the database: survives a restore
     delete_files(storage, keys + dossier_keys + export_keys)
     return ErasureResult(
         user_id=user_id,
