@@ -404,3 +404,27 @@ def test_an_unknown_kid_fetches_the_keys_again_once() -> None:
 
     assert sso.verify_id_token(_token(new), provider=SCHOOL, nonce="n1", keys=keys)["sub"] == "s1"
     assert calls == [False, True]
+
+
+def test_export_covers_and_erasure_removes_the_linked_identity(
+    client: Browser, db: Session, world: World, app: Any
+) -> None:
+    from app.privacy import erasure, export
+
+    token = _activation(db, world.bystander)
+    assert _provider_login(client, "guest", "bea-eduid", f"?activatie={token}").status_code == 303
+    db.expire_all()
+    collected = export.collect(db, person=db.get(User, world.bystander.id) or world.bystander)
+    rows = collected["sign_in_identity"][1]
+    assert [(r["sub"], r["email"]) for r in rows] == [("bea-eduid", "bea@elders.nl")]
+    erasure.erase_person(
+        db,
+        actor_id=world.admin.id,
+        user_id=world.bystander.id or 0,
+        reason="Verzoek van betrokkene (AVG art. 17), test",
+        confirmation=world.bystander.email,
+        storage=app.state.storage,
+        settings=app.state.settings,
+    )
+    db.commit()
+    assert _identities(db) == 0
