@@ -428,3 +428,35 @@ def test_export_covers_and_erasure_removes_the_linked_identity(
     )
     db.commit()
     assert _identities(db) == 0
+
+
+def test_the_coordinator_sees_linked_school_accounts_and_sets_institutions(
+    client: Browser, client_factory: Any, db: Session, world: World
+) -> None:
+    from tests.conftest import login
+
+    sso_institutions.set_institutions(
+        db, programme_id=world.programme.id or 0, institutions={"school.example"}, actor_id=None
+    )
+    db.commit()
+    assert _provider_login(client, "school", "lotte-sub").status_code == 303
+    coordinator = client_factory()
+    login(coordinator, world.coordinator.email)
+    page = coordinator.get(f"/opleidingen/{world.programme.id}/schoolaccounts")
+    assert page.status_code == 200
+    row = page.text.split("Lotte de Vries", 1)[1].split("</tr>", 1)[0]
+    assert "SURFconext" in row and "school.example" in row and "student" in row
+    assert "Niet gekoppeld" in page.text.split("Anouk Visser", 1)[1].split("</tr>", 1)[0]
+    saved = coordinator.post(
+        f"/opleidingen/{world.programme.id}/schoolaccounts", data={"institutions": "school.example\nHogeschool.NL"}
+    )
+    assert saved.status_code == 303
+    db.expire_all()
+    assert sso_institutions.institutions_of(db, programme_id=world.programme.id or 0) == [
+        "hogeschool.nl",
+        "school.example",
+    ]
+    # Another programme's coordinator does not see this one.
+    other = client_factory()
+    login(other, world.other_coordinator.email)
+    assert other.get(f"/opleidingen/{world.programme.id}/schoolaccounts").status_code == 404

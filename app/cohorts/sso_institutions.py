@@ -5,9 +5,13 @@ with a list refuses the others. Matching a person by the import's student number
 a student number means nothing outside the school that issued it.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from app.accounts.models import User
+from app.accounts.sso_models import SignInIdentity
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Enrolment, ProgrammeCoordinator
 
@@ -79,3 +83,40 @@ def institution_listed(session: Session, *, user_id: int, institution: str | Non
     _, lists = _lists(session, user_id=user_id)
     wanted = (institution or "").strip().lower()
     return bool(wanted) and any(wanted in listed for listed in lists.values())
+
+
+def institutions_of(session: Session, *, programme_id: int) -> list[str]:
+    return sorted(
+        session.exec(
+            select(ProgrammeInstitution.institution).where(ProgrammeInstitution.programme_id == programme_id)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    user: User
+    identities: list[SignInIdentity]
+
+
+def linked_accounts(session: Session, *, programme_id: int) -> list[LinkedAccount]:
+    """The programme's people (students, praktijkbegeleiders, beoordelaars, coordinators) and the school accounts
+    linked to each: the coordinator sees who still needs an invitation, and the affiliation each institution gives."""
+    rows = session.exec(
+        select(Enrolment.student_id, Enrolment.supervisor_id, Enrolment.assessor_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(Cohort.programme_id == programme_id)
+    ).all()
+    ids = {i for row in rows for i in row if i is not None}
+    ids |= set(
+        session.exec(
+            select(ProgrammeCoordinator.user_id).where(ProgrammeCoordinator.programme_id == programme_id)
+        ).all()
+    )
+    if not ids:
+        return []
+    users = session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.name))).all()
+    identities: dict[int, list[SignInIdentity]] = {}
+    for identity in session.exec(select(SignInIdentity).where(col(SignInIdentity.user_id).in_(ids))).all():
+        identities.setdefault(identity.user_id, []).append(identity)
+    return [LinkedAccount(user=u, identities=identities.get(u.id or 0, [])) for u in users if u.erased_at is None]
