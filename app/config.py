@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # The privacy statement's contact (the school's privacy officer / FG), shown as written on /privacy.
     privacy_contact: str = "de functionaris gegevensbescherming (FG) van uw school, via de opleidingscoördinator"
 
+    # Sign in with the school's account (OpenID Connect; docs/sso.md): a JSON list of issuers, each with name,
+    # display_name, issuer, client_id, client_secret, scopes and claims (our field -> claim name). Empty: SSO off.
+    oidc_providers: str = ""
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -268,6 +268,11 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         app.include_router(module.router)
     for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api, assessment_api):
         app.include_router(module.router, prefix="/api/v1")
+    from app.accounts import sso_routes  # sign in with the school's account (off without OIDC_PROVIDERS)
+    from app.cohorts import sso_routes as school_accounts_routes
+
+    app.include_router(sso_routes.router)
+    app.include_router(school_accounts_routes.router)
     from app.privacy import erasure_routes  # erasure on request, leaving the programme
 
     app.include_router(erasure_routes.router)

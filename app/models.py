@@ -1,9 +1,11 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
+from app.cohorts.sso_institutions import ProgrammeInstitution
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
@@ -37,10 +39,13 @@ __all__ = [
     "PrivacyExport",
     "Programme",
     "ProgrammeCoordinator",
+    "ProgrammeInstitution",
     "ReadinessEvent",
     "Reminder",
+    "SignInIdentity",
     "SignOff",
     "Slot",
+    "SsoLoginState",
     "Submission",
     "SubstituteApproval",
     "SupervisorAssignment",

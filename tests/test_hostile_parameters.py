@@ -227,6 +227,7 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
         "development_id": "1",
         "dossier_id": str(dossier.id),
         "part": "pdf",
+        "name": "school",  # an SSO provider (not configured here)
         "assignment_id": str(assignment.id if assignment else 1),
         "token": token,
     }

@@ -128,7 +128,8 @@ def logout(request: Request, db: Session = DB) -> Response:
     token = request.cookies.get(settings.session_cookie)
     if token:
         service.end_session(db, token=token)
-    response = redirect("/login", request)
+    # With SSO on, the page says that SURFconext has no single logout (app/accounts/sso_routes.py).
+    response = redirect("/uitgelogd" if settings.oidc_providers.strip() else "/login", request)
     response.delete_cookie(settings.session_cookie, path="/")
     return response
 

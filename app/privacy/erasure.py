@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserSession
+from app.accounts.sso_models import SignInIdentity
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit import service as audit
 from app.cohorts.models import Enrolment, SupervisorAssignment
@@ -158,7 +159,7 @@ def erase_person(
     user.notify_daily_digest = False
     user.erased_at = utcnow()
     session.add(user)
-    for model in (UserSession, PasswordResetToken):
+    for model in (UserSession, PasswordResetToken, SignInIdentity):  # a linked school account is a way in
         table = model.__table__  # type: ignore[union-attr]
         result = session.execute(delete(table).where(table.c.user_id == user_id))
         changes.add(table.name, int(result.rowcount or 0))  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, Table, Text
 from sqlmodel import SQLModel
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditEvent
 from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssignment
@@ -177,6 +178,28 @@ REGISTER: tuple[DataKind, ...] = (
         retention_setting="session_max_hours",
         retention_default=12,
         secret_columns=("token_hash",),
+    ),
+    DataKind(
+        key="schoolaccounts",
+        title="Gekoppelde schoolaccounts (SURFconext, eduID)",
+        table=SignInIdentity,
+        subject_columns=("user_id",),
+        personal_columns=("user_id", "sub", "schac_home_organization", "eduperson_affiliation", "name", "email"),
+        purpose="Inloggen met het account van de eigen instelling; de instelling die mag inloggen controleren",
+        legal_basis=CONTRACT,
+        retention="Zolang het account bestaat; gegevens worden bij elke inlog ververst",
+    ),
+    DataKind(
+        key="sso_inlogpogingen",
+        title="Lopende inlogpogingen met een schoolaccount",
+        table=SsoLoginState,
+        subject_columns=(),  # no person yet: who signs in is known only when the provider answers
+        personal_columns=(),
+        purpose="Een inlogpoging aan de browser binden en eenmalig laten afronden",
+        legal_basis=INTEREST,
+        retention="Tien minuten, of tot de inlogpoging is afgerond",
+        secret_columns=("state_hash", "browser_hash", "nonce", "code_verifier"),
+        traceable=False,
     ),
     DataKind(
         key="wachtwoordherstel",
@@ -602,6 +625,7 @@ REGISTER: tuple[DataKind, ...] = (
 NOT_PERSONAL: dict[str, str] = {
     "programme": "Naam en instelling van een opleiding: geen personen",
     "cohort": "Naam, data en kaderversie van een cohort: geen personen",
+    "programme_institution": "Welke instellingen voor een opleiding mogen inloggen: geen personen",
     "audit_chain_head": "Alleen het nummer, de hash en het aantal auditregels, met een HMAC van de kop",
 }
 
