@@ -197,6 +197,10 @@ def test_old_release_upgrades_to_head_and_serves_every_journey(
         load(fresh_url, data)
         migrate.upgrade(fresh_url)
 
+        storage = tmp_path / "storage"
+        for relative, content in data.get("blobs", {}).items():
+            (storage / relative).parent.mkdir(parents=True, exist_ok=True)
+            (storage / relative).write_bytes(base64.b64decode(content))
         settings = Settings(
             database_url=fresh_url,
             secret_key=data["secret_key"],
@@ -204,7 +208,7 @@ def test_old_release_upgrades_to_head_and_serves_every_journey(
             smtp_host=None,
             base_url="http://testserver",
             storage_backend="local",
-            storage_dir=tmp_path / "storage",
+            storage_dir=storage,
         )
         application = create_app(settings)
         engine: Engine = application.state.engine
