@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest serve demo migrate lock i18n bench clean toegankelijkheid
+.PHONY: run test oidc-provider install lint typecheck pytest serve demo migrate lock i18n bench clean toegankelijkheid
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ run: install
 	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## make test: lint, types, and the whole suite (SQLite; PostgreSQL too, in parallel, when TEST_DATABASE_URL is set)
-test: install lint typecheck pytest
+test: install lint typecheck oidc-provider pytest
+
+## the OpenID provider the sign-in tests run against (panva's oidc-provider, from tests/oidc/package-lock.json)
+oidc-provider: tests/oidc/node_modules/.installed
+
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the SSO tests against oidc-provider will skip"; exit 0; }; \
+		npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && touch $@
 
 lint: install
 	$(BIN)/ruff check .
