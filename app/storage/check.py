@@ -9,6 +9,20 @@ from pathlib import Path
 
 from app.storage.backends import DEFAULT_CHUNK, BlobNotFound, Storage
 
+LABELS = {
+    "checked": "gecontroleerd",
+    "verified": "checksum klopt",
+    "orphans": "verweesd",
+    "orphans_removed": "verweesd verwijderd",
+    "recent_unknown": "onbekend maar recent (bewaard)",
+    "missing": "ontbreekt in de opslag",
+    "mismatches": "checksum wijkt af",
+    "stale_temp_files": "achtergebleven uploads",
+    "temp_files_removed": "achtergebleven uploads verwijderd",
+    "stale_partial_uploads": "onafgemaakte S3-uploads",
+    "partial_uploads_aborted": "S3-uploads afgebroken",
+}
+
 
 @dataclass(frozen=True)
 class ChecksumMismatch:
@@ -37,6 +51,10 @@ class CheckReport:
     def ok(self) -> bool:
         problems = (self.orphans, self.missing, self.mismatches, self.stale_temp_files, self.stale_partial_uploads)
         return not any(problems)
+
+    def report_lines(self) -> list[tuple[str, int]]:
+        """The summary as `portfolio storage check` prints it: a Dutch label per count."""
+        return [(LABELS.get(name, name), count) for name, count in self.summary().items()]
 
     def summary(self) -> dict[str, int]:
         return {
