@@ -257,6 +257,8 @@ def app_env(*, database_url: str, s3: S3, mail: Mail, secret_key: str, base_url:
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(mail.port),
         "WORKER_INTERVAL_SECONDS": "1",
+        # A build whose process died is taken over after this long (h-resil's setting; the drill also ages rows).
+        "BUILD_STALE_SECONDS": "5",
         "MAX_ACTIVE_REQUESTS": "4",
         # boto3 must not wait minutes on an unreachable store: the request should answer 503 quickly.
         "AWS_MAX_ATTEMPTS": "2",
