@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -172,11 +173,26 @@ def _run_worker(*, once: bool = False, stop: threading.Event | None = None) -> N
 
         build_waiting(session, now, storage=storage_from_settings(settings), settings=settings)
 
+    registries: list[Any] = []
+
+    def stale_dossiers(session: Session, now: datetime) -> None:
+        from datetime import timedelta
+
+        from app.framework.registry import load_frameworks
+        from app.readiness.dossier import build_stale
+        from app.storage import storage_from_settings
+
+        if not registries:  # loaded once per worker, at the first pass
+            registries.append(load_frameworks(Path(settings.framework_dir)))
+        older_than = timedelta(seconds=settings.build_stale_seconds)
+        storage = storage_from_settings(settings)
+        build_stale(session, now, storage=storage, registry=registries[0], older_than=older_than)
+
     run_worker(
         settings=settings,
         once=once,
         stop=stop,
-        extra_jobs=[reminders_and_escalations, daily_digests, waiting_exports, DailyStatistics()],
+        extra_jobs=[reminders_and_escalations, daily_digests, waiting_exports, stale_dossiers, DailyStatistics()],
     )
 
 

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # Off by default: a server that prints reset links into its logs has leaked them.
     mail_to_console: bool = False
     worker_interval_seconds: int = 10
+    # A dossier or export build whose heartbeat (every 30 s while it runs) is older than this, or a request for one
+    # that waited this long, belongs to a process that died: the worker builds it again (app/readiness/builds.py).
+    build_stale_seconds: int = 300
 
     # Retention (AVG): `portfolio retention run` deletes what is due, daily.
     retention_evidence_months_after_decision: int = 12  # evidence files, after the readiness (diploma) decision

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
+import psycopg
 import pydantic
 from fastapi import Depends, Path, Request
 from sqlalchemy import Column, DateTime, Engine, event
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -88,6 +89,17 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database is unreachable or restarting (not a bug in a query): a connection the pool dropped, a refused
+    or broken connection, PostgreSQL shutting down or starting up. Such a request answers 503; the next one gets
+    a fresh connection (pool_pre_ping replaces what a restart killed)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    # psycopg's OperationalError: SQLSTATE classes 08 (connection), 53 (resources), 57 (shutdown, cancel), 58.
+    return isinstance(original, psycopg.OperationalError)
 
 
 def refresh_statistics(session: OrmSession) -> None:

@@ -65,6 +65,14 @@ class TooManyRequests(DomainError):
     default_message = N_("Te veel pogingen. Probeer het later opnieuw.")
 
 
+class StorageUnavailable(DomainError):
+    # The object store is briefly unreachable (app.storage.s3): the request wrote nothing, so trying again is safe.
+    status_code = 503
+    default_message = N_(
+        "De opslag is tijdelijk niet bereikbaar. Uw gegevens zijn niet verloren; probeer het zo opnieuw."
+    )
+
+
 class ErrorBody(BaseModel):
     """The JSON body of every /api/v1 error (app.main's handlers): a message and, where useful, the details
     (a list of problems, or for a bewijsstuk's form the message per field) and, when one input is to blame, its name."""
@@ -89,6 +97,7 @@ _ERROR_DESCRIPTIONS = {
     413: "Upload too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    503: "A service the app depends on (database, object storage) is briefly unreachable; try again",
 }
 
 # What any /api/v1 route can answer: sign-in, CSRF and scope are checked for every one, and input is validated.

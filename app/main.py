@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import validation, wiring
 from app.bodylimit import UPLOAD_STATE, BodyLimit
 from app.config import ROOT, Settings, get_settings
-from app.db import make_engine
+from app.db import is_database_outage, make_engine
 from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
@@ -239,6 +241,18 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Deze actie kan hier niet.")}
         return _error_response(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(DBAPIError)  # OperationalError included
+    @app.exception_handler(psycopg.OperationalError)  # raised unwrapped when a raw connection is used
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # The database is gone or restarting: a clean 503, and the next request gets a fresh connection
+        # (pool_pre_ping). Any other database error stays a 500: that is a bug, not an outage.
+        if not is_database_outage(exc):
+            raise exc
+        log.warning("database unreachable: %s", type(exc).__name__)  # the class only: messages quote parameters
+        return _error_response(
+            request, 503, N_("De database is even niet bereikbaar. Probeer het over een minuut opnieuw.")
+        )
 
     # Added inside out. The queue comes after the body limit, which reads small bodies before a slot is taken;
     # the security headers (which read no body) wrap both, so that their refusals carry the headers too.

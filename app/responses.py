@@ -1,7 +1,7 @@
 """How an interface answers: the shape of every HTML action's answer (done, refused, a partial for HTMX) and file
 downloads (never rendered as a page of ours)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -69,14 +69,11 @@ def download_headers(name: str) -> dict[str, str]:
     return {**FILE_HEADERS, "Content-Disposition": content_disposition(name)}
 
 
-def _stream(storage: Storage, key: str) -> Iterator[bytes]:
-    yield from storage.open_chunks(key)
-
-
 def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
     headers = {
         **FILE_HEADERS,
         "Content-Disposition": content_disposition(blob.download_name, inline=inline),
         "Content-Length": str(blob.size),
     }
-    return StreamingResponse(_stream(storage, blob.key), media_type=blob.content_type, headers=headers)
+    # Opened before the response starts: a store that is down answers 503 (StorageUnavailable), not a cut-off file.
+    return StreamingResponse(storage.open_chunks(blob.key), media_type=blob.content_type, headers=headers)

@@ -31,6 +31,8 @@ Transport
     and marks it sent. With neither, mail stays queued until one is configured.
 """
 
+import hashlib
+import hmac
 import logging
 import random
 import time
@@ -291,10 +293,18 @@ def _email(item: _Claimed, settings: Settings) -> EmailMessage:
     email["To"] = item.to_address
     email["Subject"] = item.subject
     email["Date"] = format_datetime(utcnow())
-    # Stable per outbox row: a repeat after a crash (see the module docstring) is recognisable as such.
-    email["Message-ID"] = f"<outbox-{item.id}.{int(item.created_at.timestamp())}@{domain}>"
+    email["Message-ID"] = message_id(item.id, item.created_at, settings=settings, domain=domain)
     email.set_content(item.body)
     return email
+
+
+def message_id(outbox_id: int, created_at: datetime, *, settings: Settings, domain: str) -> str:
+    """The same for every try of one outbox row, so a receiver can drop a repeat after a crash (see the module
+    docstring). Keyed with the installation's audit key (stable across SECRET_KEY rotation): two installations
+    sending from one domain (a shared host) never mint the same id, and the id reveals no creation time."""
+    moment = int(_utc(created_at).timestamp() * 1_000_000)
+    tag = hmac.new(settings.audit_secret.encode(), f"outbox:{outbox_id}:{moment}".encode(), hashlib.sha256)
+    return f"<outbox-{outbox_id}.{tag.hexdigest()[:20]}@{domain}>"
 
 
 class _Transport(Protocol):

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
@@ -147,29 +147,28 @@ Zie de privacyverklaring in het portfolio (/privacy) voor de contactgegevens.
 """
 
 
-def build(engine: Engine, storage: Storage, settings: Any, export_id: int) -> None:
-    """Run in the background: never raises; a failure is recorded on the row."""
+def build(
+    engine: Engine, storage: Storage, settings: Any, export_id: int, *, stale_before: datetime | None = None
+) -> bool:
+    """Run in the background: never raises; a failure is recorded on the row. False when another builder (request
+    task or worker) has it; the lease and `stale_before` are `app.readiness.builds`'s."""
     work = partial(_build, engine, storage, settings, export_id)
-    builds.run(work, engine=engine, model=PrivacyExport, row_id=export_id, log=log, what="privacy export")
+    return builds.run(
+        work,
+        engine=engine,
+        model=PrivacyExport,
+        row_id=export_id,
+        log=log,
+        what="privacy export",
+        stale_before=stale_before,
+    )
 
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def _claim(engine: Engine, export_id: int) -> bool:
-    """Move a waiting export to 'bezig'; only one builder (request task or worker) wins."""
-    table = PrivacyExport.__table__  # type: ignore[attr-defined]
-    with engine.begin() as conn:
-        claimed = conn.execute(
-            update(table).where(table.c.id == export_id, table.c.status == "wacht").values(status="bezig", progress=5)
-        )
-    return claimed.rowcount == 1
-
-
 def _build(engine: Engine, storage: Storage, settings: Any, export_id: int) -> None:
-    if not _claim(engine, export_id):
-        return  # already being built (or done) elsewhere
     with Session(engine) as session:
         export = session.get(PrivacyExport, export_id)
         assert export is not None
@@ -264,16 +263,22 @@ WAITING_GRACE = timedelta(minutes=2)
 
 
 def build_waiting(session: Session, now: datetime, *, storage: Storage, settings: Any) -> int:
-    """Worker job: build exports still waiting (the request's background task did not run, e.g. a restart).
+    """Worker job: build exports a dead process left: still waiting after the grace period (the request's
+    background task did not run, e.g. a restart), or "bezig" without a heartbeat for BUILD_STALE_SECONDS.
 
     The grace period leaves fresh exports to the request's own task; the claim keeps two builders apart."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    stale_after = timedelta(seconds=getattr(settings, "build_stale_seconds", 300))
     waiting = session.exec(
         model_select(PrivacyExport.id).where(
             PrivacyExport.status == "wacht", col(PrivacyExport.created_at) < now - WAITING_GRACE
         )
     ).all()
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    for export_id in waiting:
-        build(engine, storage, settings, export_id or 0)
-    return len(waiting)
+    abandoned = builds.stale(session, PrivacyExport, now=now, older_than=stale_after)
+    session.rollback()  # no transaction stays open while building
+    built = 0
+    for export_id in dict.fromkeys([*(i or 0 for i in waiting), *abandoned]):
+        # A waiting row is claimable as it is; an abandoned "bezig" one only past the stale time.
+        built += build(engine, storage, settings, export_id, stale_before=now - stale_after)
+    return built

@@ -48,4 +48,6 @@ class PrivacyExport(SQLModel, table=True):
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     finished_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    # The build's lease (app.readiness.builds): refreshed while "bezig"; an old one means its process died.
+    heartbeat_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     expires_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

@@ -11,7 +11,7 @@ import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -147,10 +147,33 @@ def render_pdf(context: dict[str, Any], manifest: list[dict[str, Any]]) -> bytes
     return pdf
 
 
-def build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:
-    """Run in the background: never raises; a failure is recorded on the row."""
+def build(
+    engine: Engine,
+    storage: Storage,
+    registry: FrameworkRegistry,
+    dossier_id: int,
+    *,
+    stale_before: datetime | None = None,
+) -> bool:
+    """Run in the background: never raises; a failure is recorded on the row. False when another builder has it
+    (`stale_before`: the worker may take over a row abandoned since then, see `app.readiness.builds`)."""
     work = partial(_build, engine, storage, registry, dossier_id)
-    builds.run(work, engine=engine, model=Dossier, row_id=dossier_id, log=log, what="dossier")
+    return builds.run(
+        work, engine=engine, model=Dossier, row_id=dossier_id, log=log, what="dossier", stale_before=stale_before
+    )
+
+
+def build_stale(
+    session: Session, now: datetime, *, storage: Storage, registry: FrameworkRegistry, older_than: timedelta
+) -> int:
+    """Worker job: build again the dossiers a dead process left ("bezig" without a heartbeat, or "wacht" that no
+    request task took) for `older_than`. Returns how many this worker built; others racing it build the rest."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    stale_before = now - older_than
+    found = builds.stale(session, Dossier, now=now, older_than=older_than)
+    session.rollback()  # no transaction stays open while building
+    return sum(build(engine, storage, registry, dossier_id, stale_before=stale_before) for dossier_id in found)
 
 
 def _build(engine: Engine, storage: Storage, registry: FrameworkRegistry, dossier_id: int) -> None:

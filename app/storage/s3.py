@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.errors import StorageUnavailable
 from app.storage.backends import (
     DEFAULT_CHUNK,
     KEY_RE,
@@ -18,6 +20,10 @@ from app.storage.backends import (
     _ensure_private_dir,
     validate_key,
 )
+
+S3_CONNECT_TIMEOUT = 3  # seconds
+S3_READ_TIMEOUT = 20  # seconds
+S3_ATTEMPTS = 2  # the first try and one retry
 
 
 class S3Storage(Storage):
@@ -72,15 +78,17 @@ class S3Storage(Storage):
         path = Path(path)
         try:
             name = self.object_name(key)
-            self.client.upload_file(
-                str(path), self.bucket, name, ExtraArgs={"ContentType": content_type}, Config=self._transfer
-            )
+            with _reachable():
+                self.client.upload_file(
+                    str(path), self.bucket, name, ExtraArgs={"ContentType": content_type}, Config=self._transfer
+                )
         finally:
             path.unlink(missing_ok=True)
 
     def _head(self, key: str) -> dict[str, Any] | None:
         try:
-            result: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
+            with _reachable():
+                result: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
         except Exception as exc:
             if _is_not_found(exc):
                 return None
@@ -94,14 +102,16 @@ class S3Storage(Storage):
 
     def _read(self, key: str, chunk_size: int) -> Iterator[bytes]:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self.object_name(key))
+            with _reachable():
+                response = self.client.get_object(Bucket=self.bucket, Key=self.object_name(key))
         except Exception as exc:
             if _is_not_found(exc):
                 raise BlobNotFound(key) from None
             raise
         body = response["Body"]
         try:
-            yield from body.iter_chunks(chunk_size)
+            with _reachable():  # mid-stream the response has begun; a background build still fails cleanly
+                yield from body.iter_chunks(chunk_size)
         finally:
             body.close()
 
@@ -112,14 +122,15 @@ class S3Storage(Storage):
         return int(head["ContentLength"])
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+        with _reachable():
+            self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
 
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
     def iter_blobs(self) -> Iterator[BlobInfo]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+        for page in _pages(paginator.paginate(Bucket=self.bucket, Prefix=self.prefix)):
             for obj in page.get("Contents", []):
                 key = obj["Key"][len(self.prefix) :]
                 if KEY_RE.fullmatch(key) is None:
@@ -133,7 +144,7 @@ class S3Storage(Storage):
         cutoff = datetime.now(UTC) - older_than
         stale: list[PartialUpload] = []
         paginator = self.client.get_paginator("list_multipart_uploads")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+        for page in _pages(paginator.paginate(Bucket=self.bucket, Prefix=self.prefix)):
             for upload in page.get("Uploads", []):
                 initiated = upload["Initiated"]
                 if initiated.tzinfo is None:
@@ -143,7 +154,55 @@ class S3Storage(Storage):
         return stale
 
     def abort_partial_upload(self, upload: PartialUpload) -> None:
-        self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload.key, UploadId=upload.upload_id)
+        with _reachable():
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload.key, UploadId=upload.upload_id)
+
+
+# The store's own trouble (down, overloaded, too slow), as opposed to a refusal of this request (403, 404).
+_UNAVAILABLE_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "503", "500"}
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The object store cannot be reached or answers with a server error: worth trying again later. boto3's
+    managed upload wraps the client error (S3UploadFailedError): the chain is followed."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, BotoConnectionError | HTTPClientError):  # refused, connect/read timeout, closed
+            return True
+        if isinstance(seen, ClientError):
+            error = seen.response.get("Error", {})
+            status = int(seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            return status >= 500 or str(error.get("Code", "")) in _UNAVAILABLE_CODES
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn an unreachable store into StorageUnavailable (503, a Dutch message): the request wrote nothing."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise StorageUnavailable() from exc
+        raise
+
+
+def _pages(pages: Any) -> Iterator[dict[str, Any]]:
+    iterator = iter(pages)
+    while True:
+        with _reachable():
+            page = next(iterator, None)
+        if page is None:
+            return
+        yield page
 
 
 def _is_not_found(exc: Exception) -> bool:
@@ -160,7 +219,13 @@ def _make_s3_client(
     import boto3
     from botocore.config import Config
 
-    options: dict[str, Any] = {"retries": {"max_attempts": 5, "mode": "standard"}}
+    # Short: with the store down a page answers 503 within seconds instead of hanging for a minute (boto3's
+    # defaults: 60 s per connect and read, retried). A read waits for one part's answer (16 MiB sent).
+    options: dict[str, Any] = {
+        "retries": {"max_attempts": S3_ATTEMPTS, "mode": "standard"},
+        "connect_timeout": S3_CONNECT_TIMEOUT,
+        "read_timeout": S3_READ_TIMEOUT,
+    }
     if endpoint_url:
         # S3-compatible stores: path-style addressing, and checksums only where the API requires them
         # (several such stores do not support the newer default checksum headers).
