@@ -140,6 +140,12 @@ def serve(
         threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
     if reload:
         os.environ["PORTFOLIO_TEMPLATE_RELOAD"] = "1"  # edited templates show without a restart too
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics sums the workers' counts from files here (prometheus-client's multiprocess mode); the workers
+        # inherit the variable. A fresh directory: counts left by an earlier run must not be added.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portfolio-metrics-")
     # The client address (login and link limits, logs) comes from X-Forwarded-For only behind these proxies.
     uvicorn.run(
         "app.asgi:app",

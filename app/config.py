@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # The privacy statement's contact (the school's privacy officer / FG), shown as written on /privacy.
     privacy_contact: str = "de functionaris gegevensbescherming (FG) van uw school, via de opleidingscoördinator"
 
+    # /metrics (Prometheus): a Bearer token and/or client addresses or networks, comma-separated. With neither,
+    # /metrics answers 404. The address is the one uvicorn resolved (X-Forwarded-For only from FORWARDED_ALLOW_IPS).
+    metrics_token: str | None = None
+    metrics_allow_ips: str = ""
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
