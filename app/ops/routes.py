@@ -5,14 +5,16 @@ import hmac
 import ipaddress
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.ops import health, metrics
+from app.web import public
 
-router = APIRouter(include_in_schema=False)
+# Public: no sign-in (a probe has none); /metrics checks its own token or address.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(public)])
 
 PATHS = ("/healthz", "/readyz", "/metrics")
 NO_STORE = {"Cache-Control": "no-store"}
