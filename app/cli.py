@@ -144,6 +144,10 @@ def serve(
         threading.Thread(target=_run_worker, kwargs={"stop": stop}, daemon=True, name="worker").start()
     if reload:
         os.environ["PORTFOLIO_TEMPLATE_RELOAD"] = "1"  # edited templates show without a restart too
+    if workers > 1:
+        from app.ops.metrics import prepare_multiprocess
+
+        prepare_multiprocess()
     # The client address (login and link limits, logs) comes from X-Forwarded-For only behind these proxies. The app
     # applies them itself (app.logs.RequestId): it must see the direct peer to decide about its X-Request-ID.
     uvicorn.run(
@@ -349,7 +353,7 @@ def retention_run(
 @cli.command()
 def backup(dest: Path = typer.Argument(..., help="Een nieuwe (of lege) map voor de back-up.")) -> None:
     """Maak een consistente back-up: database, alle bestanden en een manifest (docs/ops/backup.md)."""
-    from app.ops.backup import BackupError, make_backup
+    from app.ops.backup import BackupError, make_backup, summary
     from app.storage import storage_from_settings
 
     settings = get_settings()
@@ -358,11 +362,7 @@ def backup(dest: Path = typer.Argument(..., help="Een nieuwe (of lege) map voor 
     except BackupError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    rows = sum(manifest["database"]["tables"].values())
-    typer.echo(
-        f"Back-up in {dest}: {rows} rijen in {len(manifest['database']['tables'])} tabellen, "
-        f"{len(manifest['blobs'])} bestanden, auditketen {manifest['audit']['length']} regels."
-    )
+    typer.echo(summary(manifest, dest=dest))
 
 
 @cli.command()
@@ -381,10 +381,7 @@ def restore(src: Path = typer.Argument(..., exists=True, file_okay=False, help="
         raise typer.Exit(1) from None
     for note in report.notes:
         typer.echo(note)
-    typer.echo(
-        f"{report.tables_checked} tabellen en {report.blobs_verified} bestanden kloppen met het manifest; "
-        f"{len(report.erased_again)} persoon/personen opnieuw verwijderd."
-    )
+    typer.echo(report.summary())
     for problem in report.problems:
         typer.echo(f"FOUT {problem}", err=True)
     if not report.ok:

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # Sign in with the school's account (OpenID Connect; docs/sso.md): a JSON list of issuers, each with name,
     # display_name, issuer, client_id, client_secret, scopes and claims (our field -> claim name). Empty: SSO off.
     oidc_providers: str = ""
+    # /metrics (Prometheus): a Bearer token and/or client addresses or networks, comma-separated. With neither,
+    # /metrics answers 404. The address is the one uvicorn resolved (X-Forwarded-For only from FORWARDED_ALLOW_IPS).
+    metrics_token: str | None = None
+    metrics_allow_ips: str = ""
 
     smtp_host: str | None = None
     smtp_port: int = 25

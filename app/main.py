@@ -28,6 +28,8 @@ from app.errors import DomainError, NotAuthenticated
 from app.framework.registry import FrameworkRegistry, load_frameworks
 from app.i18n import N_, gettext, set_locale
 from app.logs import RedactTokens, RequestId
+from app.ops.metrics import RequestMetrics
+from app.ops.routes import PATHS as OPS_PATHS
 from app.storage import storage_from_settings
 from app.web import CSRF_COOKIE, csrf_protect, format_date, is_htmx, render, request_locale, wants_json
 
@@ -130,7 +132,12 @@ class ActiveRequestLimit:
 
 def _passes_by(scope: Scope) -> bool:
     # Only a body that BodyLimit let stream (a signed-in upload) is marked; any other body was read already.
-    return scope["path"].startswith("/static/") or bool(scope.get("state", {}).get(UPLOAD_STATE))
+    # Health and metrics too: a full queue must not make the instance look dead to its load balancer.
+    return (
+        scope["path"].startswith("/static/")
+        or scope["path"] in OPS_PATHS
+        or bool(scope.get("state", {}).get(UPLOAD_STATE))
+    )
 
 
 def _is_login(scope: Scope) -> bool:
@@ -241,6 +248,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests, login_limit=settings.max_active_logins)
     app.add_middleware(BodyLimit, settings=settings, error_response=_error_response)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(RequestMetrics)  # the latency includes the queue and the body limit
     # Outermost: every line of the request carries its id, and the proxy headers are applied after the id's check.
     app.add_middleware(RequestId, trusted=settings.forwarded_allow_ips)
     access_log = logging.getLogger("uvicorn.access")
@@ -305,4 +313,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
 
     app.include_router(development_routes.router)
     app.include_router(development_api.router, prefix="/api/v1")
+    from app.ops import routes as ops_routes  # /healthz, /readyz, /metrics
+
+    app.include_router(ops_routes.router)
     return app

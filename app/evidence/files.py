@@ -13,6 +13,7 @@ from app.evidence.forms import FieldErrors
 from app.evidence.models import Blob
 from app.evidence.pdfactive import has_active_content
 from app.storage import SpooledFile, Storage, new_key
+from app.storage.metrics import UPLOAD_BYTES
 
 
 def check_files(files: Sequence[SpooledFile]) -> list[tuple[SpooledFile, str, str]]:
@@ -49,6 +50,7 @@ def publish_files(
         key = new_key()
         active = _pdf_active(spooled) if kind == "pdf" else None  # before publishing: that may move the file
         storage.publish(spooled.path, key=key, content_type=content_type)
+        UPLOAD_BYTES.inc(spooled.size)
         blob = Blob(
             key=key,
             student_id=student_id,

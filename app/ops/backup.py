@@ -38,6 +38,15 @@ class BackupError(Exception):
     """The backup could not be made (the message is Dutch and says why)."""
 
 
+def summary(manifest: dict[str, Any], *, dest: Path) -> str:
+    """One line for `portfolio backup` to print."""
+    tables = manifest["database"]["tables"]
+    return (
+        f"Back-up in {dest}: {sum(tables.values())} rijen in {len(tables)} tabellen, "
+        f"{len(manifest['blobs'])} bestanden, auditketen {manifest['audit']['length']} regels."
+    )
+
+
 def make_backup(*, settings: Settings, storage: Storage, dest: Path) -> dict[str, Any]:
     """Write a backup into the new directory `dest` and return its manifest."""
     dest = Path(dest)

@@ -65,6 +65,13 @@ class RestoreReport:
     tables_checked: int = 0
     erased_again: list[int] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line for `portfolio restore` to print."""
+        return (
+            f"{self.tables_checked} tabellen en {self.blobs_verified} bestanden kloppen met het manifest; "
+            f"{len(self.erased_again)} persoon/personen opnieuw verwijderd."
+        )
+
     @property
     def ok(self) -> bool:
         return not self.problems
