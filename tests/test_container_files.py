@@ -1,5 +1,6 @@
 """The container files parse and keep their promises: compose names its services, the image runs as a non-root user."""
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -23,3 +24,48 @@ def test_containerfile_has_base_arg_user_volume_and_healthcheck() -> None:
     assert re.search(r"^VOLUME .*/data/storage", text, re.M)
     assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/readyz" in text
     assert (ROOT / ".containerignore").read_text() == (ROOT / ".dockerignore").read_text()
+
+
+def _runtime_closure() -> set[str]:
+    """The distributions the image installs: pyproject's runtime dependencies and everything they require."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, requires
+
+    def name(requirement: str) -> str:
+        return re.split(r"[\s\[<>=!~;(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+    todo = [name(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        dist = todo.pop()
+        if dist in seen:
+            continue
+        seen.add(dist)
+        with contextlib.suppress(PackageNotFoundError):  # an optional dependency that is not installed
+            todo += [name(r) for r in requires(dist) or [] if "extra ==" not in r]
+    return seen
+
+
+def test_every_library_the_app_imports_is_a_runtime_dependency() -> None:
+    """The image installs the runtime dependencies only: a library that reaches the app through a dev tool (pytest,
+    moto, schemathesis) works in the tests and breaks the image."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    owners = packages_distributions()
+    closure = _runtime_closure()
+    missing = {}
+    for path in (ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for module in names:
+                top = module.split(".")[0]
+                if top == "app" or top in sys.stdlib_module_names:
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [])}
+                if dists and not dists & closure:
+                    missing[top] = f"{path.relative_to(ROOT)} ({', '.join(sorted(dists))})"
+    assert missing == {}, f"add to [project].dependencies in pyproject.toml: {missing}"

@@ -146,6 +146,9 @@ NOT_PORTFOLIO_CONTENT = {
     # The programme's minimum praktijkuren is a setting of the whole programme (as `portfolio programme-hours`),
     # not one student's portfolio; the recorded gereedheidsbesluit stays as it was recorded.
     "/opleidingen/{programme_id}/praktijkuren",
+    # Which institutions may sign in with a school account is a setting of the whole programme, not portfolio
+    # content: a sealed student can still sign in.
+    "/opleidingen/{programme_id}/schoolaccounts",
     "/praktijkuren",
     "/praktijkuren/week",
     "/praktijkuren/{entry_id}/verwijderen",

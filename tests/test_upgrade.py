@@ -42,7 +42,13 @@ def _fixture(path: Path) -> dict[str, Any]:
 # --- a fresh database, at the fixture's revision, holding its rows -----------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# Each pass upgrades its own kind of database: deselected (not skipped) in the other pass (tests/conftest.py).
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite_only),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+)
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'upgrade.db'}"
