@@ -27,8 +27,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _TOKEN_PATH = re.compile(r"(/(?:link|wachtwoord-herstellen|activeren)/)[A-Za-z0-9_-]+")
 # Streamed uploads carry the CSRF token in the query string (see app.web.csrf_protect), and the cohort overview's
-# search (`zoek`: a name or student number) and workplace filter are personal: not for the logs either.
-_TOKEN_QUERY = re.compile(r"([?&](?:csrf_token|zoek|werkplek)=)[^&#\s]+")
+# search (`zoek`: a name or student number) and workplace filter are personal, and the school sign-in's callback
+# carries an authorization `code` and `state`: not for the logs either.
+_TOKEN_QUERY = re.compile(r"([?&](?:csrf_token|zoek|werkplek|code|state)=)[^&#\s]+")
 
 
 def redact_tokens(text: str) -> str:

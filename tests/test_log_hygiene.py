@@ -108,6 +108,10 @@ def test_redaction_of_tokens_in_paths_and_query_strings() -> None:
     assert redact_tokens("/cohorten/1/overzicht?zoek=Lotte+de+Vries&werkplek=Bakkerij%20Jansen&status=x") == (
         "/cohorten/1/overzicht?zoek=…&werkplek=…&status=x"
     )
+    # The school sign-in's callback: the authorization code and the state are single use, but not for the logs.
+    assert redact_tokens("/login/sso/school/callback?code=aUShga&state=mBI5l2&iss=x") == (
+        "/login/sso/school/callback?code=…&state=…&iss=x"
+    )
 
 
 def test_a_full_journey_logs_no_personal_data_and_no_tokens(
