@@ -99,7 +99,18 @@ templates.env.filters["grootte"] = human_size
 # that can mark it use the `eindterm_statement` macro (templates/_macros.html) instead.
 templates.env.filters["eindterm_plain"] = plain_text
 # `{{ message|t }}` translates a message computed in Python; unlike `_()` the result is still escaped.
-templates.env.filters["t"] = lambda message: gettext(str(message))
+
+
+def _translate(message: object, params: dict[str, Any] | None = None) -> str:
+    """The `t` filter: a message in the page's language, with its parameters (a refusal's "%(entry)s") filled in,
+    dates as the page writes them, like the error handler does for HTMX and JSON."""
+    text = gettext(str(message))
+    if params:
+        text = text % {k: format_date(v) if isinstance(v, date | datetime) else v for k, v in params.items()}
+    return text
+
+
+templates.env.filters["t"] = _translate
 
 
 def settings_of(request: Request) -> Settings:
@@ -311,6 +322,21 @@ def _flash_sign(secret_key: str, payload: str) -> str:
 
 def _params(params: dict[str, object]) -> dict[str, object]:
     return {k: v if isinstance(v, int | float | str) else str(v) for k, v in params.items()}
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> Response:
+    """The session cookie after a sign-in, however it was made (password or school account): the same lifetime
+    and flags for both."""
+    response.set_cookie(
+        settings.session_cookie,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_max_hours * 3600,
+        path="/",
+    )
+    return response
 
 
 def redirect_with_notice(url: str, notice: Lazy, request: Request) -> Response:

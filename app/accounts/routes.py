@@ -23,6 +23,7 @@ from app.web import (
     redirect_with_notice,
     render,
     require,
+    set_session_cookie,
     settings_of,
 )
 
@@ -110,15 +111,7 @@ def login(
         db, user=user, settings=settings, previous_token=request.cookies.get(settings.session_cookie)
     )
     response = redirect(_safe_next(next) if next != "/" else "/")
-    response.set_cookie(
-        settings.session_cookie,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_max_hours * 3600,
-        path="/",
-    )
+    set_session_cookie(response, token, settings)
     return response
 
 

@@ -13,7 +13,7 @@ from app.accounts.models import TokenKind
 from app.cohorts import sso_institutions
 from app.db import DB
 from app.errors import NotFound
-from app.web import public, redirect, render, settings_of, templates
+from app.web import public, redirect, render, set_session_cookie, settings_of, templates
 
 router = APIRouter()
 
@@ -108,15 +108,7 @@ def callback(
         db, user=user, settings=settings, previous_token=request.cookies.get(settings.session_cookie)
     )
     response = redirect(login.next)
-    response.set_cookie(
-        settings.session_cookie,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        max_age=settings.session_max_hours * 3600,
-        path="/",
-    )
+    set_session_cookie(response, token, settings)
     response.delete_cookie(BROWSER_COOKIE, path="/login/sso")
     return response
 
