@@ -6,6 +6,7 @@ import hmac
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -85,6 +86,34 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def postgres_url_or_skip(reason: str) -> str:
+    """TEST_DATABASE_URL; without it the test skips with `reason`, or fails under REQUIRE_POSTGRES=1 (CI)."""
+    base = _postgres_url()
+    if not base:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip(reason)
+    return base
+
+
+@contextmanager
+def scratch_database(base: str, purpose: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own beside the session's (migrated) test database, dropped afterwards."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{purpose}_{os.urandom(4).hex()}"
+    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

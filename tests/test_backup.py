@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -26,7 +25,7 @@ from app.ops.restore import RestoreError, restore_backup
 from app.privacy import erasure, ledger
 from app.signoff import service as signoff
 from app.storage import Storage, storage_from_settings
-from tests.conftest import World
+from tests.conftest import World, scratch_database
 from tests.test_retention import evidence_with_file
 
 REASON = "Verzoek van de betrokkene (AVG art. 17), ontvangen per brief."
@@ -64,18 +63,9 @@ def target(app: FastAPI, tmp_path: Path) -> Iterator[Settings]:
         changes["database_url"] = f"sqlite:///{tmp_path / 'restored.db'}"
         yield source.model_copy(update=changes)
         return
-    name = f"{url.database}_restore"
-    admin = make_engine(source.database_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        changes["database_url"] = url.set(database=name).render_as_string(hide_password=False)
+    with scratch_database(source.database_url, "restore") as restored:
+        changes["database_url"] = restored
         yield source.model_copy(update=changes)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def stored(storage: Storage) -> dict[str, str]:

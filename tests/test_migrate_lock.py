@@ -5,14 +5,14 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from app.config import ROOT
 from app.db import make_engine
+from tests.conftest import postgres_url_or_skip, scratch_database
 
 pytestmark = pytest.mark.postgres
 
@@ -29,21 +29,8 @@ main()
 
 @pytest.fixture
 def empty_database() -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
-    name = f"{make_url(base).database}_lock_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres_url_or_skip("needs PostgreSQL: set TEST_DATABASE_URL"), "lock") as url:
+        yield url
 
 
 def test_two_instances_migrating_at_once_both_succeed(empty_database: str) -> None:

@@ -8,9 +8,7 @@ code; see docs/ops/migrations.md for which releases are covered and how to add o
 import base64
 import gzip
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, MetaData, Table, make_url, text
+from sqlalchemy import Engine, MetaData, Table, text
 from sqlalchemy.sql import sqltypes
 from sqlmodel import Session
 
@@ -29,6 +27,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
 from app.demo.people import DEMO_PASSWORD, email_of
 from app.main import create_app
+from tests.conftest import postgres_url_or_skip, scratch_database
 
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "upgrade").glob("*.json.gz"))
 
@@ -53,22 +52,9 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'upgrade.db'}"
         return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
-        pytest.skip("the PostgreSQL upgrade needs TEST_DATABASE_URL")
     # A database of its own, so the session's test database (migrated to head) is left alone.
-    name = f"{make_url(base).database}_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres_url_or_skip("the PostgreSQL upgrade needs TEST_DATABASE_URL"), "upgrade") as url:
+        yield url
 
 
 def _convert(value: Any, column_type: Any, postgres: bool) -> Any:
