@@ -460,3 +460,30 @@ def test_the_coordinator_sees_linked_school_accounts_and_sets_institutions(
     other = client_factory()
     login(other, world.other_coordinator.email)
     assert other.get(f"/opleidingen/{world.programme.id}/schoolaccounts").status_code == 404
+
+
+def test_an_institution_that_is_not_a_domain_is_refused_next_to_the_field(
+    client_factory: Any, db: Session, world: World
+) -> None:
+    from tests.conftest import login
+
+    sso_institutions.set_institutions(
+        db, programme_id=world.programme.id or 0, institutions={"school.example"}, actor_id=None
+    )
+    db.commit()
+    coordinator = client_factory()
+    login(coordinator, world.coordinator.email)
+    typed = "hogeschool.nl\nDe Hogeschool van Utrecht"
+    refused = coordinator.post(f"/opleidingen/{world.programme.id}/schoolaccounts", data={"institutions": typed})
+    assert refused.status_code == 422
+    area = refused.text.split('id="instellingen-fout"', 1)[1].split("</div>", 1)[0]
+    assert "is geen instelling" in area and "de hogeschool van utrecht" in area
+    assert 'aria-invalid="true"' in refused.text.split('id="institutions"', 1)[1].split(">", 1)[0]
+    assert typed in refused.text  # what was typed is still in the field
+    db.expire_all()
+    assert sso_institutions.institutions_of(db, programme_id=world.programme.id or 0) == ["school.example"]
+    # A name longer than the column holds is refused the same way, not a database error.
+    too_long = coordinator.post(
+        f"/opleidingen/{world.programme.id}/schoolaccounts", data={"institutions": "a" * 300 + ".nl"}
+    )
+    assert too_long.status_code == 422 and "is geen instelling" in too_long.text

@@ -5,6 +5,7 @@ with a list refuses the others. Matching a person by the import's student number
 a student number means nothing outside the school that issued it.
 """
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import UniqueConstraint
@@ -14,6 +15,8 @@ from app.accounts.models import User
 from app.accounts.sso_models import SignInIdentity
 from app.audit import service as audit
 from app.cohorts.models import Cohort, Enrolment, ProgrammeCoordinator
+from app.errors import InvalidInput
+from app.i18n import N_
 
 
 class ProgrammeInstitution(SQLModel, table=True):
@@ -25,9 +28,23 @@ class ProgrammeInstitution(SQLModel, table=True):
     institution: str = Field(max_length=255)
 
 
+# schac_home_organization is the institution's domain name (hogeschool.nl, eduid.nl): anything else could never
+# match a claim, and the coordinator would believe a list that lets nobody in.
+_DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
 def set_institutions(session: Session, *, programme_id: int, institutions: set[str], actor_id: int | None) -> None:
+    """Replace the programme's list. Refused, before anything is written, when an entry is not a domain name."""
+    chosen = sorted({i.strip().lower() for i in institutions if i.strip()})
+    wrong = [i for i in chosen if not _DOMAIN.fullmatch(i)]
+    if wrong:
+        raise InvalidInput(
+            N_("'%(entry)s' is geen instelling. Geef per regel de domeinnaam van de instelling, bijv. hogeschool.nl."),
+            params={"entry": wrong[0][:80]},
+            field="institutions",
+        )
     session.exec(delete(ProgrammeInstitution).where(col(ProgrammeInstitution.programme_id) == programme_id))
-    for institution in sorted({i.strip().lower() for i in institutions if i.strip()}):
+    for institution in chosen:
         session.add(ProgrammeInstitution(programme_id=programme_id, institution=institution))
     audit.record(
         session,
@@ -35,7 +52,7 @@ def set_institutions(session: Session, *, programme_id: int, institutions: set[s
         action="programme.institutions_set",
         object_type="programme",
         object_id=programme_id,
-        data={"institutions": sorted(institutions)},
+        data={"institutions": chosen},
     )
     session.flush()
 
