@@ -73,6 +73,15 @@ class StorageUnavailable(DomainError):
     )
 
 
+class BlobMissing(DomainError):
+    # A file row whose bytes are gone from the store (a restore without the files, an operator's mistake): the
+    # person sees what happened instead of an error page; `storage check` lists every such row for the beheerder.
+    status_code = 404
+    default_message = N_(
+        "Dit bestand ontbreekt in de opslag en kan niet worden getoond. Meld het aan de beheerder van het portfolio."
+    )
+
+
 class ErrorBody(BaseModel):
     """The JSON body of every /api/v1 error (app.main's handlers): a message and, where useful, the details
     (a list of problems, or for a bewijsstuk's form the message per field) and, when one input is to blame, its name."""

@@ -1,18 +1,21 @@
 """How an interface answers: the shape of every HTML action's answer (done, refused, a partial for HTMX) and file
 downloads (never rendered as a page of ours)."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from app.errors import DomainError
+from app.errors import BlobMissing, DomainError
 from app.evidence.filetypes import content_disposition
 from app.evidence.models import Blob
 from app.i18n import Lazy
-from app.storage import Storage
+from app.storage import BlobNotFound, Storage
 from app.web import is_htmx, redirect, redirect_with_notice, refuse, render
+
+log = logging.getLogger(__name__)
 
 # --- an HTML action's answer -------------------------------------------------------------------------------------
 
@@ -75,5 +78,11 @@ def file_response(storage: Storage, blob: Blob, *, inline: bool) -> Response:
         "Content-Disposition": content_disposition(blob.download_name, inline=inline),
         "Content-Length": str(blob.size),
     }
-    # Opened before the response starts: a store that is down answers 503 (StorageUnavailable), not a cut-off file.
-    return StreamingResponse(storage.open_chunks(blob.key), media_type=blob.content_type, headers=headers)
+    # Opened before the response starts: a store that is down answers 503 (StorageUnavailable), not a cut-off file;
+    # bytes that are gone answer 404 with a message (BlobMissing), never a 500.
+    try:
+        chunks = storage.open_chunks(blob.key)
+    except BlobNotFound:
+        log.error("file missing from storage: blob %s", blob.id)  # never the name: it may describe a client
+        raise BlobMissing() from None
+    return StreamingResponse(chunks, media_type=blob.content_type, headers=headers)

@@ -119,3 +119,22 @@ def test_a_pdf_stored_before_the_check_is_scanned_on_first_use(
     db.expire_all()
     assert db.get(Blob, blob.id).active_content is True  # type: ignore[union-attr]
     assert NOTE in client.get(f"/bewijs/{evidence_id}").text
+
+
+def test_a_file_gone_from_the_store_answers_with_a_message_not_an_error(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """A blob row whose bytes are missing (a restore without the files): the evidence page still shows, and the
+    file's links say what happened (404 with a message) instead of a 500."""
+    login(client, world.student.email)
+    blob, evidence_id = _upload(client, app, db, PDF)
+    db.exec(update(Blob).where(col(Blob.id) == blob.id).values(active_content=None))
+    db.commit()
+    app.state.storage.delete(blob.key)
+    assert client.get(f"/bewijs/{evidence_id}").status_code == 200
+    for url in (f"/bestanden/{blob.id}/voorbeeld", f"/bestanden/{blob.id}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "ontbreekt in de opslag" in response.text
+    db.expire_all()
+    assert db.get(Blob, blob.id).active_content is None  # type: ignore[union-attr]  # nothing decided on no bytes

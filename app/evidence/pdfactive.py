@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from sqlmodel import Session
 
 from app.evidence.models import Blob
-from app.storage import Storage
+from app.storage import BlobNotFound, Storage
 
 ACTIVE_NAMES = frozenset({b"JS", b"JavaScript", b"OpenAction", b"AA", b"Launch"})
 # A name is "/" and regular characters; whitespace and delimiters end it (PDF 32000-1, 7.2.2 and 7.3.5).
@@ -104,7 +104,11 @@ def download_only(session: Session, *, storage: Storage, blob: Blob) -> bool:
     if blob.kind != "pdf":
         return False
     if blob.active_content is None and blob.removed_at is None:
-        blob.active_content = has_active_content(lambda: storage.open_chunks(blob.key), size=blob.size)
+        try:
+            blob.active_content = has_active_content(lambda: storage.open_chunks(blob.key), size=blob.size)
+        except BlobNotFound:
+            # Bytes gone from the store: the page still shows (as a download that explains itself), nothing kept.
+            return True
         session.add(blob)
         session.flush()
     return blob.active_content is not False
