@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from app import migrate
 from app.config import Settings
 from app.main import create_app
+from app.ops import health
 from tests.conftest import Browser
 
 
@@ -70,6 +72,25 @@ def test_readyz_reports_storage_not_writable(app: FastAPI, client: Browser, sett
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "migrations": "ok", "storage": "niet schrijfbaar"}
     assert str(settings.storage_dir) not in response.text
+
+
+def test_readyz_writes_at_most_once_per_probe_interval(
+    app: FastAPI, client: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load balancer probes every few seconds on every instance: the storage write is made once per interval,
+    and a failure after the interval is seen at the next probe."""
+    writes: list[str] = []
+    storage = app.state.storage
+    publish = storage.publish
+    monkeypatch.setattr(storage, "publish", lambda path, **kw: (writes.append(kw["key"]), publish(path, **kw)))
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    for _ in range(3):
+        assert client.get("/readyz").status_code == 200
+    assert len(writes) == 1
+    now[0] += health.STORAGE_PROBE_SECONDS + 1
+    monkeypatch.setattr(storage, "publish", lambda path, **kw: (_ for _ in ()).throw(OSError("vol")))
+    assert client.get("/readyz").json()["storage"] == "niet schrijfbaar"
 
 
 def test_health_passes_a_full_request_queue(settings: Settings, database_url: str) -> None:

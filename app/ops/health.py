@@ -1,9 +1,13 @@
 """Readiness checks for `/readyz`: the database answers, its schema is at the migrations' head, and the storage
-backend takes a write. Each check answers a short reason for an operator, never an exception's text: that can
-hold a URL, a host name or a key."""
+backend takes a write (at most every STORAGE_PROBE_SECONDS per instance: a load balancer probing every few
+seconds must not become a stream of writes on S3; a failure is checked again at the next probe). Each check
+answers a short reason for an operator, never an exception's text: that can hold a URL, a host name or a key."""
 
 import logging
+import time
+import weakref
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
@@ -17,8 +21,13 @@ log = logging.getLogger(__name__)
 
 OK = "ok"
 MIGRATIONS = ROOT / "migrations"
+STORAGE_PROBE_SECONDS = 30.0
+
+# When each storage backend last took a probe write (monotonic seconds); weak, so a test's app is not kept alive.
+_last_written: "weakref.WeakKeyDictionary[Storage, float]" = weakref.WeakKeyDictionary()
 
 
+@lru_cache(maxsize=4)  # the scripts only change with a deploy, and reading them all costs more than the probe
 def script_heads(migrations: Path = MIGRATIONS) -> set[str]:
     return set(ScriptDirectory(str(migrations)).get_heads())
 
@@ -40,7 +49,10 @@ def check_migrations(engine: Engine) -> str:
 
 
 def check_storage(storage: Storage) -> str:
-    """Write a small probe blob through the backend and delete it again."""
+    """Write a small probe blob through the backend and delete it again (unless one went through just now)."""
+    last = _last_written.get(storage)
+    if last is not None and time.monotonic() - last < STORAGE_PROBE_SECONDS:
+        return OK
     key = new_key()
     probe = storage.spool_dir() / f"readyz-{key}.part"
     probe.write_bytes(b"readyz")
@@ -49,6 +61,7 @@ def check_storage(storage: Storage) -> str:
         storage.delete(key)
     finally:
         probe.unlink(missing_ok=True)
+    _last_written[storage] = time.monotonic()
     return OK
 
 
