@@ -243,6 +243,27 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
             request, 503, N_("De database is even niet bereikbaar. Probeer het over een minuut opnieuw.")
         )
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # Starlette's error middleware sits outside ours: without this the 500 would leave without the request id
+        # (the one thing a person can quote to the beheerder) and without the security headers. The exception is
+        # still raised after this answer, so the server logs it with its traceback, under the same id.
+        request_id = str(request.scope.get("state", {}).get("request_id", ""))
+        try:
+            response = _error_response(request, 500, N_("Er ging iets mis."))
+        except Exception:  # the page itself may be what failed: a plain answer then
+            response = Response("Er ging iets mis.", status_code=500, media_type="text/plain; charset=utf-8")
+        response.headers.update(
+            {
+                "X-Request-ID": request_id,
+                "Content-Security-Policy": CSP,
+                "X-Content-Type-Options": "nosniff",
+                "X-Frame-Options": "DENY",
+                "Cache-Control": "no-store",
+            }
+        )
+        return response
+
     # Added inside out. The queue comes after the body limit, which reads small bodies before a slot is taken;
     # the security headers (which read no body) wrap both, so that their refusals carry the headers too.
     app.add_middleware(ActiveRequestLimit, limit=settings.max_active_requests, login_limit=settings.max_active_logins)

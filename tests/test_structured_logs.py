@@ -122,6 +122,23 @@ def test_a_request_id_is_generated_returned_and_on_every_line(app: FastAPI, line
     ]
 
 
+def test_an_unexpected_error_answers_with_its_request_id_and_the_security_headers(app: FastAPI) -> None:
+    """Starlette answers a 500 outside our middleware: the person must still get the id to quote to the beheerder,
+    and the page the same CSP as every other page."""
+
+    def broken() -> None:
+        raise RuntimeError("geheime-foutmelding")
+
+    app.add_api_route("/_test/kapot", broken)
+    with Browser(app, raise_server_exceptions=False) as client:
+        response = client.get("/_test/kapot")
+    assert response.status_code == 500
+    assert HEX_ID.fullmatch(response.headers["x-request-id"])
+    assert "default-src" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "Er ging iets mis." in response.text and "geheime-foutmelding" not in response.text
+
+
 @pytest.mark.parametrize(
     ("trusted", "offered", "kept"),
     [
@@ -206,7 +223,7 @@ def test_worker_lines_carry_the_job_name_and_a_run_id(app: FastAPI, settings: Se
         logging.getLogger("app.jobs").info("tidied")
 
     def broken(_session: Session, _now: datetime) -> None:
-        raise RuntimeError("kapot")
+        raise RuntimeError("geheime-foutmelding")
 
     run_worker(settings=settings, once=True, extra_jobs=[tidy_up, broken, tidy_up])
     records = lines.json()
