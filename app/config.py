@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,8 @@ class Settings(BaseSettings):
 
     # Logs (app/logs.py, docs/ops/logs.md): `json`, one object per line, or `text` for a person reading along.
     log_format: Literal["json", "text"] = "json"
-    log_level: str = "INFO"
+    # A typo (LOG_LEVEL=INFOO) stops start-up with the allowed values, instead of a traceback from logging.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     login_max_failures: int = 5  # per e-mail address and client
     login_client_max_failures: int = 20  # per client across all addresses (password spraying)
@@ -139,6 +140,11 @@ class Settings(BaseSettings):
     def audit_secret(self) -> str:
         """What the audit chain's key derives from: AUDIT_KEY, or SECRET_KEY when that is not set."""
         return self.audit_key or self.secret_key
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _refuse_public_key(self) -> "Settings":

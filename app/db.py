@@ -75,6 +75,9 @@ def _refuse_append_only_changes(session: OrmSession, _ctx: Any, _instances: Any)
             raise RuntimeError(f"{type(obj).__name__} is append-only")
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -88,7 +91,11 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A database host that is gone without a refusal (a failed-over address, a dropped firewall rule) would hold each
+    # request for the kernel's TCP timeout (minutes); five seconds, then a 503 (is_database_outage). A URL that sets
+    # its own connect_timeout keeps it.
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def is_database_outage(exc: BaseException) -> bool:

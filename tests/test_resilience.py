@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select, update
 
@@ -396,3 +396,24 @@ def test_a_resent_mail_carries_the_same_message_id(app: FastAPI, db: Session, se
     assert row is not None
     assert mail.message_id(row.id or 0, row.created_at, settings=other, domain="jobcoach.example") != ids[0]
     assert mail.message_id(row.id or 0, row.created_at, settings=settings, domain="jobcoach.example") == ids[0]
+
+
+def test_a_postgresql_engine_gives_up_connecting_after_a_few_seconds() -> None:
+    """A database host that drops packets instead of refusing must not hold a request for minutes."""
+    seen: list[dict[str, Any]] = []
+    for url, expected in [
+        ("postgresql+psycopg://postgres@127.0.0.1:1/x", 5),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2", None),  # the URL's own value stays
+    ]:
+        engine = make_engine(url)
+
+        @event.listens_for(engine, "do_connect")
+        def capture(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+            seen.append(dict(cparams))
+            raise RuntimeError("stop before the network")
+
+        with pytest.raises(Exception, match="stop before the network"):
+            engine.connect()
+        params = seen.pop()
+        assert params.get("connect_timeout") == (expected if expected is not None else "2"), params
+        engine.dispose()

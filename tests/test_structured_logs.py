@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -120,6 +121,12 @@ def test_a_request_id_is_generated_returned_and_on_every_line(app: FastAPI, line
         ("from the threadpool", ids[0]),
         ("in a sync route", ids[1]),
     ]
+
+
+def test_a_log_level_is_read_case_insensitively_and_a_typo_is_refused() -> None:
+    assert Settings(log_level="debug").log_level == "DEBUG"
+    with pytest.raises(ValidationError, match="log_level"):
+        Settings(log_level="INFOO")
 
 
 def test_an_unexpected_error_answers_with_its_request_id_and_the_security_headers(app: FastAPI) -> None:
