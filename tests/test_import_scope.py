@@ -98,3 +98,76 @@ def test_people_of_the_own_programme_are_still_updated(
     enrolment = db.exec(select(Enrolment).where(Enrolment.student_id == bram.id)).one()
     assert enrolment.supervisor_id == nieuw.id
     assert accounts.roles_of(db, user_id=nieuw.id or 0) == {Role.praktijkbegeleider}
+
+
+# --- eduPersonPrincipalName (#18 item 2): a way to link a school account, checked like the student number ---------
+
+EPPN_HEADER = "Naam;E-mail;Rol;Studentnummer;Organisatie/werkplek;Praktijkbegeleider;EPPN"
+
+
+def test_the_import_stores_the_principal_name_for_any_role_lower_cased(
+    db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    browser = client_factory()
+    login(browser, world.coordinator.email)
+    data = csv_bytes(
+        "Sanne Bos;sanne@student.nl;student;600101;Werkbedrijf;nieuw@werk.nl; Sanne.Bos@School.Example ",
+        "Nieuwe Begeleider;nieuw@werk.nl;praktijkbegeleider;;Werkbedrijf;;nieuw@werk.example",
+        "Lotte de Vries;lotte@student.nl;student;500001;;;lotte@school.example",
+        header=EPPN_HEADER,
+    )
+    response = upload(browser, world.cohort.id, data)
+    assert response.status_code == 200, page(response)
+    assert "2 nieuw, 1 bijgewerkt" in page(response)  # storing it on an existing person is a change
+    sanne = accounts.get_user_by_email(db, email="sanne@student.nl")
+    nieuw = accounts.get_user_by_email(db, email="nieuw@werk.nl")
+    db.expire_all()
+    lotte = db.get(User, world.student.id)
+    assert sanne is not None and nieuw is not None and lotte is not None
+    assert (sanne.principal_name, nieuw.principal_name, lotte.principal_name) == (
+        "sanne.bos@school.example",
+        "nieuw@werk.example",
+        "lotte@school.example",
+    )
+    # The same file again changes nothing; the English header name works as well.
+    again = upload(browser, world.cohort.id, data.replace(b"EPPN", b"eduperson_principal_name"))
+    assert "er was niets nieuws" in page(again)
+
+
+def test_a_bad_repeated_or_taken_principal_name_imports_nothing(
+    db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    world.supervisor.principal_name = "sandra@werk.example"
+    db.add(world.supervisor)
+    db.commit()
+    browser = client_factory()
+    login(browser, world.coordinator.email)
+    before, lotte = people_counts(db), state_of(db, world.student)
+    data = csv_bytes(
+        "Sanne Bos;sanne@student.nl;student;600101;;sanne.bos",
+        "Bram Meijer;bram@student.nl;student;600102;;bram@school.example",
+        "Bram Twee;bram2@student.nl;student;600103;;Bram@School.example",
+        "Piet Spatie;piet@student.nl;student;600104;;piet jansen@school.example",
+        header="naam;e-mail;rol;studentnummer;organisatie;principal_name",
+    )
+    response = upload(browser, world.cohort.id, data)
+    assert response.status_code == 422
+    text = page(response)
+    assert "Rij 2: eduPersonPrincipalName 'sanne.bos' is ongeldig (verwacht naam@domein" in text
+    assert "Rij 4: eduPersonPrincipalName bram@school.example staat ook op rij 3." in text
+    assert "Rij 5: eduPersonPrincipalName 'piet jansen@school.example' is ongeldig" in text
+    assert "Rij 3:" not in text
+    # Someone else's principal name (checked against the database, as the student number).
+    taken = csv_bytes(
+        "Bram Meijer;bram@student.nl;student;600102;;bram@school.example",
+        "Lotte de Vries;lotte@student.nl;student;500001;;SANDRA@werk.example",
+        header="naam;e-mail;rol;studentnummer;organisatie;principal_name",
+    )
+    response = upload(browser, world.cohort.id, taken)
+    assert response.status_code == 422
+    text = page(response)
+    assert "Rij 3: eduPersonPrincipalName sandra@werk.example hoort al bij een andere persoon." in text
+    assert "Rij 2:" not in text
+    assert people_counts(db) == before and state_of(db, world.student) == lotte
+    db.expire_all()
+    assert db.get(User, world.student.id).principal_name is None  # type: ignore[union-attr]

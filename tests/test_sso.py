@@ -52,6 +52,15 @@ ACCOUNTS = {
         "schac_home_organization": "school.example",
         "eduperson_affiliation": ["employee"],
     },
+    # Sanne, imported with an eduPersonPrincipalName: her school sends another student number than the import's.
+    "sanne-sub": {
+        "name": "Sanne Bos",
+        "email": "s.bos@mail.example",
+        "schac_home_organization": "school.example",
+        "eduperson_affiliation": ["student"],
+        "eduperson_principal_name": "Sanne.Bos@school.example",
+        "schac_personal_unique_code": STUDENT_CODE + "999999",
+    },
     "stranger-sub": {"name": "Onbekend", "email": "nieuw@school.example", "schac_home_organization": "school.example"},
     "elsewhere-sub": {
         "name": "Daan Jansen",
@@ -487,3 +496,153 @@ def test_an_institution_that_is_not_a_domain_is_refused_next_to_the_field(
         f"/opleidingen/{world.programme.id}/schoolaccounts", data={"institutions": "a" * 300 + ".nl"}
     )
     assert too_long.status_code == 422 and "is geen instelling" in too_long.text
+
+
+# --- eduPersonPrincipalName, the start's limit, erasure during a login, the welcome mail -------------------------
+
+
+def _import_sanne(db: Session, world: World, settings: Settings) -> User:
+    from app.cohorts import people_import
+
+    data = (
+        b"naam;e-mail;rol;studentnummer;eduperson_principal_name\r\n"
+        b"Sanne Bos;sanne@student.nl;student;600101;sanne.bos@SCHOOL.example\r\n"
+    )
+    people_import.import_people(db, actor=None, cohort=world.cohort, data=data, settings=settings)
+    db.commit()
+    sanne = accounts.get_user_by_email(db, email="sanne@student.nl")
+    assert sanne is not None and sanne.principal_name == "sanne.bos@school.example"
+    return sanne
+
+
+def test_the_principal_name_links_when_the_programme_lists_the_institution(
+    client: Browser, db: Session, world: World, settings: Settings
+) -> None:
+    from app.audit.models import AuditEvent
+
+    sanne = _import_sanne(db, world, settings)
+    sso_institutions.set_institutions(
+        db, programme_id=world.programme.id or 0, institutions={"school.example"}, actor_id=None
+    )
+    db.commit()
+    back = _provider_login(client, "school", "sanne-sub")
+    assert back.status_code == 303, back.text
+    identity = db.exec(select(SignInIdentity)).one()
+    assert (identity.sub, identity.user_id) == ("sanne-sub", sanne.id)
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "user.sso_linked")).one()
+    assert event.data["via"] == "principal_name"
+
+
+def test_the_principal_name_does_not_link_when_the_programme_lists_no_institution(
+    client: Browser, db: Session, world: World, settings: Settings
+) -> None:
+    _import_sanne(db, world, settings)
+    back = _provider_login(client, "school", "sanne-sub")
+    assert back.status_code == 403 and "nog niet gekoppeld" in back.text
+    assert _identities(db) == 0 and not client.cookies.get("pf_session")
+
+
+def test_a_principal_name_two_users_share_links_neither(
+    client: Browser, db: Session, world: World, settings: Settings
+) -> None:
+    sanne = _import_sanne(db, world, settings)
+    for programme in (world.programme, world.other_programme):
+        sso_institutions.set_institutions(
+            db, programme_id=programme.id or 0, institutions={"school.example"}, actor_id=None
+        )
+    other = db.get(User, world.other_student.id)
+    assert other is not None
+    other.principal_name = sanne.principal_name  # not through the import, which refuses it
+    db.add(other)
+    db.commit()
+    assert _provider_login(client, "school", "sanne-sub").status_code == 403
+    assert _identities(db) == 0
+
+
+def test_an_email_claim_still_does_not_link_with_principal_names_on(
+    client: Browser, db: Session, world: World, settings: Settings
+) -> None:
+    """The lookalike's e-mail claim is the coordinator's address, whose account has a principal name too."""
+    sso_institutions.set_institutions(
+        db, programme_id=world.programme.id or 0, institutions={"school.example"}, actor_id=None
+    )
+    coordinator = db.get(User, world.coordinator.id)
+    assert coordinator is not None
+    coordinator.principal_name = "coord@school.nl"
+    db.add(coordinator)
+    db.commit()
+    back = _provider_login(client, "school", "lookalike-sub")
+    assert back.status_code == 403 and "nog niet gekoppeld" in back.text
+    assert _identities(db) == 0
+
+
+def test_a_client_that_starts_too_many_logins_is_refused(client: Browser, db: Session, world: World) -> None:
+    from sqlmodel import update
+
+    from app.accounts import sso_link
+    from app.accounts.sso_models import SsoLoginState
+
+    def states() -> int:
+        db.expire_all()
+        return db.exec(select(func.count()).select_from(SsoLoginState)).one()
+
+    for _ in range(sso_link.MAX_LOGINS_PER_CLIENT):
+        assert client.get("/login/sso/school").status_code == 303
+    refused = client.get("/login/sso/school")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "600"
+    assert "te veel inlogpogingen met een schoolaccount" in refused.text
+    assert "location" not in refused.headers and states() == sso_link.MAX_LOGINS_PER_CLIENT
+    # Ten minutes later the old logins have expired: a new start works again.
+    db.exec(update(SsoLoginState).values(expires_at=utcnow() - timedelta(seconds=1)))  # type: ignore[call-overload]
+    db.commit()
+    assert client.get("/login/sso/school").status_code == 303 and states() == 1
+
+
+def test_erasing_a_person_with_a_login_in_progress_from_their_welcome_mail(
+    client: Browser, db: Session, world: World, app: Any
+) -> None:
+    from app.accounts.sso_models import SsoLoginState
+    from app.privacy import erasure
+
+    token = _activation(db, world.bystander)
+    assert client.get(f"/login/sso/guest?activatie={token}").status_code == 303
+    assert db.exec(select(SsoLoginState)).one().activation_token_id is not None
+    erasure.erase_person(
+        db,
+        actor_id=world.admin.id,
+        user_id=world.bystander.id or 0,
+        reason="Verzoek van betrokkene (AVG art. 17), test",
+        confirmation=world.bystander.email,
+        storage=app.state.storage,
+        settings=app.state.settings,
+    )
+    db.commit()
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(SsoLoginState)).one() == 0
+    assert db.exec(select(func.count()).select_from(PasswordResetToken)).one() == 0
+
+
+def test_the_export_has_the_principal_name(db: Session, world: World, settings: Settings) -> None:
+    from app.privacy import export
+
+    sanne = _import_sanne(db, world, settings)
+    rows = export.collect(db, person=sanne)["user_account"][1]
+    assert rows[0]["principal_name"] == "sanne.bos@school.example"
+
+
+def test_the_welcome_mail_mentions_the_school_account_only_when_sso_is_on(
+    db: Session, world: World, settings: Settings
+) -> None:
+    from app.accounts.models import Role
+    from app.notifications.models import OutboxMessage
+
+    for email, config in (
+        ("met@student.nl", settings),
+        ("zonder@student.nl", settings.model_copy(update={"oidc_providers": ""})),
+    ):
+        person = accounts.create_user(db, email=email, name="Nieuw", roles={Role.student})
+        accounts.send_welcome(db, user=person, settings=config, actor_id=None)
+    db.commit()
+    bodies = {m.to_address: m.body for m in db.exec(select(OutboxMessage)).all()}
+    assert "U kunt ook inloggen met SURFconext of eduID" in bodies["met@student.nl"]
+    assert "/activeren/" in bodies["zonder@student.nl"] and "U kunt ook inloggen" not in bodies["zonder@student.nl"]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
+from app.accounts import sso
 from app.accounts.identity import digest
 from app.accounts.models import PasswordResetToken, TokenKind, User
 from app.audit import service as audit
@@ -58,10 +59,18 @@ def take_token(session: Session, *, token: str, kind: TokenKind) -> PasswordRese
 
 def _welcome_mail(*, name: str, email: str, token: str, settings: Settings) -> str:
     link = f"{settings.base_url.rstrip('/')}/activeren/{token}"
+    # The activation page offers each configured school account (sso_routes); say so only when there is one.
+    names = [p.display_name for p in sso.providers(settings).values()]
+    school = (
+        f"U kunt ook inloggen met {' of '.join(names)}: kies dat op de pagina achter de link, dan koppelt u uw "
+        "schoolaccount aan dit account.\n\n"
+        if names
+        else ""
+    )
     return (
         f"Beste {name},\n\nDe opleiding heeft een account voor u aangemaakt in het jobcoach-portfolio "
         f"(e-mailadres: {email}).\n\nVia deze link activeert u uw account en stelt u uw wachtwoord in:\n{link}\n\n"
-        f"De link werkt één keer en is {settings.activation_link_days} dagen geldig. Is hij verlopen? Vraag de "
+        f"{school}De link werkt één keer en is {settings.activation_link_days} dagen geldig. Is hij verlopen? Vraag de "
         "opleidingscoördinator om een nieuwe welkomstmail, of stel een wachtwoord in via 'Wachtwoord vergeten' op "
         "de inlogpagina.\n"
     )

@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=200)
     password_hash: str | None = Field(default=None, max_length=255)
     student_number: str | None = Field(default=None, max_length=50, index=True)
+    # eduPersonPrincipalName from the import (user@domain, lower-cased): links a school account (sso_link.py).
+    principal_name: str | None = Field(default=None, max_length=255, index=True)
     organisation: str | None = Field(default=None, max_length=200)
     function: str | None = Field(default=None, max_length=200)
     locale: str = Field(default="nl", max_length=5)

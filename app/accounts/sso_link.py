@@ -2,16 +2,17 @@
 and the one rule for which identity belongs to which user.
 
 The rule: an identity (issuer, sub) is linked once, to one user, through a valid activation link (the welcome mail)
-or by the import's student number at an institution the person's programme lists. The e-mail claim never links:
-anyone can get an address that reads like an existing user's at some issuer (SURF's guidance). Nothing is
-created for an unknown identity.
+or by what the import stored at an institution one of the person's programmes explicitly lists: first the student
+number, then the eduPersonPrincipalName (case-insensitive). Either must match exactly one user. The e-mail claim
+never links: anyone can get an address that reads like an existing user's at some issuer (SURF's guidance).
+Nothing is created for an unknown identity.
 """
 
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlmodel import Session, col, delete, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from app.accounts.identity import digest
 from app.accounts.models import PasswordResetToken, TokenKind, User
@@ -22,6 +23,8 @@ from app.db import as_utc, utcnow
 from app.i18n import N_
 
 LOGIN_MINUTES = 10
+# Logins in progress one client may have: each start is a row, so a script cannot fill the table.
+MAX_LOGINS_PER_CLIENT = 30
 
 NOT_LINKED = N_("Uw account is nog niet gekoppeld. Vraag uw opleiding om een uitnodiging.")
 INSTITUTION_REFUSED = N_(
@@ -33,6 +36,10 @@ ALREADY_LINKED = N_(
     "Aan dit account is al een ander account van deze instelling gekoppeld. Vraag uw opleiding om hulp."
 )
 LOGIN_EXPIRED = N_("Deze inlogpoging is verlopen of al gebruikt. Begin opnieuw vanaf de inlogpagina.")
+TOO_MANY_LOGINS = N_(
+    "Er zijn vanaf dit apparaat te veel inlogpogingen met een schoolaccount gestart. Wacht tien minuten en "
+    "probeer het dan opnieuw."
+)
 ACTIVATION_INVALID = N_(
     "Deze activatielink is ongeldig, verlopen of al gebruikt. Vraag de opleidingscoördinator om een nieuwe "
     "welkomstmail."
@@ -46,12 +53,22 @@ InstitutionRule = Callable[[int, str | None], bool]
 # --- the login in progress ---------------------------------------------------------------------------------------
 
 
+class TooManyLogins(SsoRefused):
+    status_code = 429
+
+
 def begin_login(
-    session: Session, *, provider: str, next: str, activation_token_id: int | None
+    session: Session, *, provider: str, next: str, activation_token_id: int | None, client_hash: str
 ) -> tuple[str, str, str, str]:
     """A new login's (state, nonce, code_verifier, browser token). The browser token goes into a cookie: the
-    callback must come back to the browser that started it (login CSRF)."""
+    callback must come back to the browser that started it (login CSRF). A client with MAX_LOGINS_PER_CLIENT
+    unfinished logins of the last LOGIN_MINUTES gets TooManyLogins and no row."""
     session.exec(delete(SsoLoginState).where(col(SsoLoginState.expires_at) <= utcnow()))
+    live = session.exec(
+        select(func.count()).select_from(SsoLoginState).where(SsoLoginState.client_hash == client_hash)
+    ).one()
+    if live >= MAX_LOGINS_PER_CLIENT:
+        raise TooManyLogins(TOO_MANY_LOGINS)
     state, nonce, verifier, browser = (
         secrets.token_urlsafe(32),
         secrets.token_urlsafe(32),
@@ -67,6 +84,7 @@ def begin_login(
             code_verifier=verifier,
             next=next,
             activation_token_id=activation_token_id,
+            client_hash=client_hash,
             expires_at=utcnow() + timedelta(minutes=LOGIN_MINUTES),
         )
     )
@@ -128,6 +146,20 @@ def _by_student_number(session: Session, *, claims: Claims, listed: InstitutionR
     return matches[0] if len(matches) == 1 else None
 
 
+def normalise_principal_name(value: str) -> str:
+    return value.strip().lower()
+
+
+def _by_principal_name(session: Session, *, claims: Claims, listed: InstitutionRule) -> User | None:
+    """As the student number: only at an institution the person's programme lists, and only one user."""
+    if not claims.principal_name or not claims.institution:
+        return None
+    wanted = normalise_principal_name(claims.principal_name)
+    users = session.exec(select(User).where(User.principal_name == wanted)).all()
+    matches = [u for u in users if u.id is not None and listed(u.id, claims.institution)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _ensure_may_sign_in(session: Session, *, user: User, claims: Claims, allowed: InstitutionRule) -> None:
     assert user.id is not None
     if not user.is_active or user.erased_at is not None:
@@ -150,6 +182,7 @@ def sign_in(
         select(SignInIdentity).where(SignInIdentity.issuer == claims.issuer, SignInIdentity.sub == claims.sub)
     ).first()
     token: PasswordResetToken | None = None
+    how = "activation"
     if identity is not None:
         user = session.get(User, identity.user_id)
         assert user is not None
@@ -160,7 +193,9 @@ def sign_in(
     elif activation_token_id is not None:
         token, user = _activation_user(session, token_id=activation_token_id)
     else:
-        found = _by_student_number(session, claims=claims, listed=listed)
+        how, found = "student_number", _by_student_number(session, claims=claims, listed=listed)
+        if found is None:
+            how, found = "principal_name", _by_principal_name(session, claims=claims, listed=listed)
         if found is None:
             raise SsoRefused(NOT_LINKED)
         user = found
@@ -173,7 +208,6 @@ def sign_in(
         if other is not None:
             raise SsoRefused(ALREADY_LINKED)
         identity = SignInIdentity(issuer=claims.issuer, sub=claims.sub, user_id=user.id)
-        how = "activation" if token is not None else "student_number"
         audit.record(
             session,
             actor_id=user.id,

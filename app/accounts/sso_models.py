@@ -43,5 +43,7 @@ class SsoLoginState(SQLModel, table=True):
     next: str = Field(default="/", max_length=2000)
     # Started from a welcome mail's activation link: the account to link on return (the token is taken then).
     activation_token_id: int | None = Field(default=None, foreign_key="password_reset_token.id")
+    # Who started it (sessions.client_hash): a client's live logins are limited, each one is a row.
+    client_hash: str = Field(default="", max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     expires_at: datetime = Field(sa_column=tz_column(index=True))

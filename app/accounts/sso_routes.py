@@ -52,12 +52,21 @@ def start(
         if token is None:
             raise NotFound(INVALID_TOKEN[TokenKind.activation])
         token_id = token.id
-    state, nonce, verifier, browser = sso_link.begin_login(
-        db, provider=provider.name, next=_next(next), activation_token_id=token_id
-    )
+    client = request.client.host if request.client else "onbekend"
     try:
+        state, nonce, verifier, browser = sso_link.begin_login(
+            db,
+            provider=provider.name,
+            next=_next(next),
+            activation_token_id=token_id,
+            client_hash=service.client_hash(client),
+        )
         url = sso.authorization_url(provider, settings=settings, state=state, nonce=nonce, code_verifier=verifier)
-    except sso.ProviderUnavailable as exc:
+    except sso_link.TooManyLogins as exc:
+        refused = _refused(request, exc)
+        refused.headers["Retry-After"] = str(sso_link.LOGIN_MINUTES * 60)
+        return refused
+    except (sso.SsoRefused, sso.ProviderUnavailable) as exc:
         return _refused(request, exc)
     response = redirect(url)
     response.set_cookie(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -34,6 +35,10 @@ HEADER_ALIASES = {
     "studentnummer": "student_number",
     "student number": "student_number",
     "student_number": "student_number",
+    "eduperson_principal_name": "principal_name",
+    "edupersonprincipalname": "principal_name",
+    "eppn": "principal_name",
+    "principal_name": "principal_name",
     "organisatie": "organisation",
     "werkplek": "organisation",
     "organisatie/werkplek": "organisation",
@@ -52,6 +57,9 @@ REQUIRED_COLUMNS = ("name", "email", "role")
 MAX_NAME_LENGTH = 200
 MAX_STUDENT_NUMBER_LENGTH = 50
 MAX_ORGANISATION_LENGTH = 200
+MAX_PRINCIPAL_NAME_LENGTH = 255
+# eduPersonPrincipalName: user@domain (the institution's scope), one @, no spaces.
+_PRINCIPAL_NAME = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
 @dataclass
@@ -61,6 +69,7 @@ class ImportRow:
     email: str
     role: Role
     student_number: str | None
+    principal_name: str | None
     organisation: str | None
     supervisor: str | None
     assessor: str | None
@@ -100,6 +109,7 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
     rows: list[ImportRow] = []
     seen_emails: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
+    seen_principals: dict[str, int] = {}
     try:
         for line_no, raw in enumerate(reader, start=2):
             if not any(cell.strip() for cell in raw):
@@ -128,6 +138,16 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
                 problems.append("studentnummer ontbreekt")
             if number and len(number) > MAX_STUDENT_NUMBER_LENGTH:
                 problems.append(f"studentnummer is langer dan {MAX_STUDENT_NUMBER_LENGTH} tekens")
+            principal = values.get("principal_name", "").lower() or None
+            if principal and (len(principal) > MAX_PRINCIPAL_NAME_LENGTH or not _PRINCIPAL_NAME.fullmatch(principal)):
+                problems.append(
+                    f"eduPersonPrincipalName '{values.get('principal_name', '')}' is ongeldig (verwacht naam@domein, "
+                    f"ten hoogste {MAX_PRINCIPAL_NAME_LENGTH} tekens)"
+                )
+            elif principal:
+                if principal in seen_principals:
+                    problems.append(f"eduPersonPrincipalName {principal} staat ook op rij {seen_principals[principal]}")
+                seen_principals.setdefault(principal, line_no)
             if len(values.get("organisation", "")) > MAX_ORGANISATION_LENGTH:
                 problems.append(f"organisatie/werkplek is langer dan {MAX_ORGANISATION_LENGTH} tekens")
             if email in seen_emails:
@@ -148,6 +168,7 @@ def parse_people_csv(data: bytes) -> list[ImportRow]:
                     email=email,
                     role=role,
                     student_number=number if role is Role.student else None,
+                    principal_name=principal,
                     organisation=values.get("organisation") or None,
                     supervisor=(values.get("supervisor") or "").lower() or None,
                     assessor=(values.get("assessor") or "").lower() or None,

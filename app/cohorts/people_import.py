@@ -34,6 +34,7 @@ def _would_change(user: User, row: ImportRow) -> bool:
     return (
         user.name != row.name
         or bool(row.student_number and user.student_number != row.student_number)
+        or bool(row.principal_name and user.principal_name != row.principal_name)
         or bool(row.role is not Role.student and row.organisation and user.organisation != row.organisation)
     )
 
@@ -59,6 +60,15 @@ def import_people(
         if numbers
         else {}
     )
+    principals = [r.principal_name for r in rows if r.principal_name]
+    principal_owner = (
+        {
+            u.principal_name: u.email
+            for u in session.exec(select(User).where(col(User.principal_name).in_(principals))).all()
+        }
+        if principals
+        else {}
+    )
     staff_in_file = {r.email: r.role for r in rows if r.role is not Role.student}
     referenced = {e for r in rows for e in (r.supervisor, r.assessor) if e}
     referenced_users = (
@@ -80,6 +90,11 @@ def import_people(
         owner = number_owner.get(row.student_number) if row.student_number else None
         if owner and owner != row.email:
             errors.append(f"Rij {row.line}: studentnummer {row.student_number} hoort al bij een andere persoon.")
+        owner = principal_owner.get(row.principal_name) if row.principal_name else None
+        if owner and owner != row.email:
+            errors.append(
+                f"Rij {row.line}: eduPersonPrincipalName {row.principal_name} hoort al bij een andere persoon."
+            )
         user = existing.get(row.email)
         if user is not None:
             if not in_programme(user):
@@ -96,7 +111,8 @@ def import_people(
             elif (user.id or 0) in elsewhere and _would_change(user, row):
                 errors.append(
                     f"Rij {row.line}: {row.email} hoort ook bij een andere opleiding. Een import wijzigt de naam, "
-                    "het studentnummer of de organisatie daarvan niet; laat een beheerder dit aanpassen."
+                    "het studentnummer, de eduPersonPrincipalName of de organisatie daarvan niet; laat een beheerder "
+                    "dit aanpassen."
                 )
         for ref, role, label in (
             (row.supervisor, Role.praktijkbegeleider, "praktijkbegeleider"),
@@ -133,6 +149,9 @@ def import_people(
                 organisation=row.organisation if row.role is not Role.student else None,
                 actor_id=actor.id if actor else None,
             )
+            if row.principal_name:
+                user.principal_name = row.principal_name
+                session.add(user)
             accounts.send_welcome(session, user=user, settings=settings, actor_id=actor.id if actor else None)
             result.created += 1
         else:
@@ -142,6 +161,8 @@ def import_people(
                 user.name, changed = row.name, True
             if row.student_number and user.student_number != row.student_number:
                 user.student_number, changed = row.student_number, True
+            if row.principal_name and user.principal_name != row.principal_name:
+                user.principal_name, changed = row.principal_name, True
             if row.role is not Role.student and row.organisation and user.organisation != row.organisation:
                 user.organisation, changed = row.organisation, True
             if changed:

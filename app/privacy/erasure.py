@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserSession
-from app.accounts.sso_models import SignInIdentity
+from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit import service as audit
 from app.cohorts.models import Enrolment, SupervisorAssignment
@@ -154,11 +154,21 @@ def erase_person(
     # The account: pseudonymised, locked, every way in revoked.
     user.name, user.email = pseudonym, new_email
     user.password_hash = None
-    user.student_number = user.organisation = user.function = None
+    user.student_number = user.principal_name = user.organisation = user.function = None
     user.is_active = False
     user.notify_daily_digest = False
     user.erased_at = utcnow()
     session.add(user)
+    # A school-account login in progress from this person's welcome mail points at their activation token: it goes
+    # first (the foreign key), and with it that way in.
+    in_progress = session.execute(
+        delete(SsoLoginState).where(
+            col(SsoLoginState.activation_token_id).in_(
+                select(PasswordResetToken.id).where(PasswordResetToken.user_id == user_id)
+            )
+        )
+    )
+    changes.add(SsoLoginState.__tablename__, int(in_progress.rowcount or 0))  # type: ignore[attr-defined]
     for model in (UserSession, PasswordResetToken, SignInIdentity):  # a linked school account is a way in
         table = model.__table__  # type: ignore[union-attr]
         result = session.execute(delete(table).where(table.c.user_id == user_id))

@@ -145,10 +145,19 @@ RECORDS_RETENTION = "{n} jaar na het gereedheidsbesluit of het vertrek van de st
 REGISTER: tuple[DataKind, ...] = (
     DataKind(
         key="gebruiker",
-        title="Accounts (naam, e-mailadres, studentnummer, organisatie, functie)",
+        title="Accounts (naam, e-mailadres, studentnummer, eduPersonPrincipalName, organisatie, functie)",
         table=User,
         subject_columns=("id",),
-        personal_columns=("id", "email", "name", "password_hash", "student_number", "organisation", "function"),
+        personal_columns=(
+            "id",
+            "email",
+            "name",
+            "password_hash",
+            "student_number",
+            "principal_name",
+            "organisation",
+            "function",
+        ),
         purpose="Inloggen, de juiste persoon de juiste gegevens tonen, mail sturen",
         legal_basis=CONTRACT,
         retention=RECORDS_RETENTION + "; daarna gepseudonimiseerd",
@@ -194,7 +203,7 @@ REGISTER: tuple[DataKind, ...] = (
         title="Lopende inlogpogingen met een schoolaccount",
         table=SsoLoginState,
         subject_columns=(),  # no person yet: who signs in is known only when the provider answers
-        personal_columns=(),
+        personal_columns=("client_hash",),
         purpose="Een inlogpoging aan de browser binden en eenmalig laten afronden",
         legal_basis=INTEREST,
         retention="Tien minuten, of tot de inlogpoging is afgerond",
