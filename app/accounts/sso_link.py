@@ -138,24 +138,19 @@ def _take_activation(session: Session, *, token: PasswordResetToken) -> None:
         raise SsoRefused(ACTIVATION_INVALID)
 
 
-def _by_student_number(session: Session, *, claims: Claims, listed: InstitutionRule) -> User | None:
-    if not claims.student_number or not claims.institution:
-        return None
-    users = session.exec(select(User).where(User.student_number == claims.student_number)).all()
-    matches = [u for u in users if u.id is not None and listed(u.id, claims.institution)]
-    return matches[0] if len(matches) == 1 else None
-
-
 def normalise_principal_name(value: str) -> str:
     return value.strip().lower()
 
 
-def _by_principal_name(session: Session, *, claims: Claims, listed: InstitutionRule) -> User | None:
-    """As the student number: only at an institution the person's programme lists, and only one user."""
-    if not claims.principal_name or not claims.institution:
+def _by_imported(
+    session: Session, *, field: str, value: str | None, claims: Claims, listed: InstitutionRule
+) -> User | None:
+    """The one user whose imported `field` (student number, principal name) is `value`, and only at an
+    institution one of that person's programmes lists: such a value means nothing outside the school that issued
+    it."""
+    if not value or not claims.institution:
         return None
-    wanted = normalise_principal_name(claims.principal_name)
-    users = session.exec(select(User).where(User.principal_name == wanted)).all()
+    users = session.exec(select(User).where(getattr(User, field) == value)).all()
     matches = [u for u in users if u.id is not None and listed(u.id, claims.institution)]
     return matches[0] if len(matches) == 1 else None
 
@@ -193,9 +188,11 @@ def sign_in(
     elif activation_token_id is not None:
         token, user = _activation_user(session, token_id=activation_token_id)
     else:
-        how, found = "student_number", _by_student_number(session, claims=claims, listed=listed)
-        if found is None:
-            how, found = "principal_name", _by_principal_name(session, claims=claims, listed=listed)
+        principal = normalise_principal_name(claims.principal_name) if claims.principal_name else None
+        for how, value in (("student_number", claims.student_number), ("principal_name", principal)):
+            found = _by_imported(session, field=how, value=value, claims=claims, listed=listed)
+            if found is not None:
+                break
         if found is None:
             raise SsoRefused(NOT_LINKED)
         user = found

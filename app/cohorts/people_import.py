@@ -39,6 +39,14 @@ def _would_change(user: User, row: ImportRow) -> bool:
     )
 
 
+def _owners(session: Session, field: str, values: list[str]) -> dict[str, str]:
+    """Who already holds each of these imported identifiers (student number, principal name): value -> e-mail."""
+    if not values:
+        return {}
+    column = getattr(User, field)
+    return {getattr(u, field): u.email for u in session.exec(select(User).where(col(column).in_(values))).all()}
+
+
 def import_people(
     session: Session, *, actor: Actor | None, cohort: Cohort, data: bytes, settings: Settings
 ) -> ImportResult:
@@ -51,24 +59,8 @@ def import_people(
     existing = {
         u.email: u for u in session.exec(select(User).where(col(User.email).in_([r.email for r in rows]))).all()
     }
-    numbers = [r.student_number for r in rows if r.student_number]
-    number_owner = (
-        {
-            u.student_number: u.email
-            for u in session.exec(select(User).where(col(User.student_number).in_(numbers))).all()
-        }
-        if numbers
-        else {}
-    )
-    principals = [r.principal_name for r in rows if r.principal_name]
-    principal_owner = (
-        {
-            u.principal_name: u.email
-            for u in session.exec(select(User).where(col(User.principal_name).in_(principals))).all()
-        }
-        if principals
-        else {}
-    )
+    number_owner = _owners(session, "student_number", [r.student_number for r in rows if r.student_number])
+    principal_owner = _owners(session, "principal_name", [r.principal_name for r in rows if r.principal_name])
     staff_in_file = {r.email: r.role for r in rows if r.role is not Role.student}
     referenced = {e for r in rows for e in (r.supervisor, r.assessor) if e}
     referenced_users = (
