@@ -171,3 +171,19 @@ def test_a_bad_repeated_or_taken_principal_name_imports_nothing(
     assert people_counts(db) == before and state_of(db, world.student) == lotte
     db.expire_all()
     assert db.get(User, world.student.id).principal_name is None  # type: ignore[union-attr]
+
+
+def test_another_programmes_coordinator_cannot_give_an_account_a_principal_name(
+    db: Session, world: World, client_factory: Callable[[], Browser]
+) -> None:
+    """A principal name links a school account (app/accounts/sso_link.py): writing one onto someone else's account
+    would let that coordinator sign in as them. Only the own programme's import may set it."""
+    data = csv_bytes(
+        "Lotte de Vries;lotte@student.nl;student;500001;;kaping@elders.example",
+        header="naam;e-mail;rol;studentnummer;organisatie;principal_name",
+    )
+    response = upload(other_coordinator(client_factory, world), world.other_cohort.id, data)
+    assert response.status_code == 422
+    assert "Rij 2: lotte@student.nl hoort bij een account buiten deze opleiding" in page(response)
+    db.expire_all()
+    assert db.get(User, world.student.id).principal_name is None  # type: ignore[union-attr]
