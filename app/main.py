@@ -66,7 +66,8 @@ class SecurityHeadersMiddleware:
                 # File responses bring their own, stricter policy (sandbox).
                 headers.setdefault("Content-Security-Policy", CSP)
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["X-Frame-Options"] = "DENY"
+                if not scope["path"].startswith("/lti/"):  # LTI pages name their frame-ancestors (app/lti/routes)
+                    headers["X-Frame-Options"] = "DENY"
                 # Links can carry one-time tokens: never leak them to another site.
                 headers["Referrer-Policy"] = "no-referrer"
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
@@ -334,7 +335,9 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
 
     app.include_router(development_routes.router)
     app.include_router(development_api.router, prefix="/api/v1")
+    from app.lti import routes as lti_routes  # LTI 1.3 tool: launch from Brightspace, Canvas, Moodle
     from app.ops import routes as ops_routes  # /healthz, /readyz, /metrics
 
+    app.include_router(lti_routes.router)
     app.include_router(ops_routes.router)
     return app

@@ -9,6 +9,7 @@ from app.cohorts.sso_institutions import ProgrammeInstitution
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
+from app.lti.models import LtiContext, LtiLaunchState, LtiPlatform, LtiToolKey
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
 from app.readiness.models import Dossier, ReadinessEvent
@@ -33,6 +34,10 @@ __all__ = [
     "HoursDecision",
     "HoursReminder",
     "LoginAttempt",
+    "LtiContext",
+    "LtiLaunchState",
+    "LtiPlatform",
+    "LtiToolKey",
     "OutboxMessage",
     "PasswordResetToken",
     "PracticeHours",

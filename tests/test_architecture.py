@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
     {"readiness"},
     {"development"},
     {"dashboard"},
+    {"lti"},  # LTI 1.3 tool: over accounts and cohorts
     {"privacy"},
     {"ops"},  # health, metrics, backup: read every domain, serve none
     {"web"},  # HTML/JSON plumbing: over every core, under every interface

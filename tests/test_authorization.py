@@ -17,8 +17,10 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.accounts.permissions import ROLE_PERMISSIONS, Permission
+from app.lti import keys as lti_keys
 from app.web import CSRF_COOKIE
 from tests.conftest import Browser, World, csrf_token
+from tests.lti import registered_platform
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,7 @@ def test_every_route_for_every_actor(
     entry_id = submitted_hours(app, db, world)
     development_id = development_entry(app, db, world)
     assignment_id = pending_proposal(db, world)
+    lti_platform_id, lti_context_id = registered_platform(db, world)
 
     def path_values() -> dict[str, str]:
         nonlocal reset_token
@@ -347,6 +350,10 @@ def test_every_route_for_every_actor(
             "assignment_id": str(assignment_id),
             "part": "pdf",
             "name": "school",  # an SSO provider (not configured here: 404 for everyone)
+            "platform_id": str(lti_platform_id),
+            "context_id": str(lti_context_id),
+            # The newest key: retiring it is refused (409), so an allowed POST changes nothing.
+            "key_id": str(lti_keys.ensure_key(db, secret_key=settings.secret_key).id),
         }
 
     unexpected_allows: list[str] = []

@@ -26,9 +26,11 @@ from sqlmodel import Session, select
 from app.cohorts.models import SupervisorAssignment
 from app.evidence.models import EvidenceFile, EvidenceVersion
 from app.hours import service as hours_service
+from app.lti import keys as lti_keys
 from app.readiness import dossier as dossier_service
 from app.signoff import service as signoff_service
 from tests.conftest import Browser, World, login
+from tests.lti import registered_platform
 from tests.test_evidence import PDF, form_fields
 from tests.test_signoff import submit
 
@@ -206,6 +208,8 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
         db, supervisor_id=world.supervisor.id or 0, created_by_id=None, settings=app.state.settings
     )
     assignment = db.exec(select(SupervisorAssignment)).first()
+    lti_platform_id, lti_context_id = registered_platform(db, world)
+    lti_key = lti_keys.ensure_key(db, secret_key=app.state.settings.secret_key)  # the newest: never retired
     db.commit()
     exported = student.post("/portfolio/export")
     export_id = exported.headers.get("location", "/1").rsplit("/", 1)[1]
@@ -230,6 +234,9 @@ def real(app: FastAPI, db: Session, world: World, client_factory: Callable[[], B
         "name": "school",  # an SSO provider (not configured here)
         "assignment_id": str(assignment.id if assignment else 1),
         "token": token,
+        "platform_id": str(lti_platform_id),
+        "context_id": str(lti_context_id),
+        "key_id": str(lti_key.id),
     }
 
 

@@ -162,6 +162,15 @@ NOT_PORTFOLIO_CONTENT = {
     "/portfolio/ontwikkeling",
     "/portfolio/ontwikkeling/{development_id}/correctie",
     "/portfolio/ontwikkeling/{development_id}/intrekken",
+    # LTI (app/lti): registering platforms, the tool's keys and a course's cohort are settings of the whole
+    # installation; a launch only signs a student in (a sealed student can still open their portfolio).
+    "/beheer/lti",
+    "/beheer/lti/{platform_id}",
+    "/beheer/lti/cursussen/{context_id}",
+    "/beheer/lti/sleutels",
+    "/beheer/lti/sleutels/{key_id}/intrekken",
+    "/lti/login",
+    "/lti/launch",
 }
 
 

@@ -26,6 +26,7 @@ from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssign
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
 from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
+from app.lti.models import LtiLaunchState
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
 from app.readiness.models import Dossier, ReadinessEvent
@@ -190,11 +191,14 @@ REGISTER: tuple[DataKind, ...] = (
     ),
     DataKind(
         key="schoolaccounts",
-        title="Gekoppelde schoolaccounts (SURFconext, eduID)",
+        title="Gekoppelde schoolaccounts (SURFconext, eduID) en accounts in leerplatforms (LTI)",
         table=SignInIdentity,
         subject_columns=("user_id",),
         personal_columns=("user_id", "sub", "schac_home_organization", "eduperson_affiliation", "name", "email"),
-        purpose="Inloggen met het account van de eigen instelling; de instelling die mag inloggen controleren",
+        purpose=(
+            "Inloggen met het account van de eigen instelling of vanuit de cursus in het leerplatform; de "
+            "instelling die mag inloggen controleren"
+        ),
         legal_basis=CONTRACT,
         retention="Zolang het account bestaat; gegevens worden bij elke inlog ververst",
     ),
@@ -208,6 +212,18 @@ REGISTER: tuple[DataKind, ...] = (
         legal_basis=INTEREST,
         retention="Tien minuten, of tot de inlogpoging is afgerond",
         secret_columns=("state_hash", "browser_hash", "nonce", "code_verifier"),
+        traceable=False,
+    ),
+    DataKind(
+        key="lti_aanmeldingen",
+        title="Lopende aanmeldingen vanuit een cursus in een leerplatform (LTI)",
+        table=LtiLaunchState,
+        subject_columns=(),  # no person yet: who launches is known only from the platform's signed token
+        personal_columns=("client_hash",),
+        purpose="Een aanmelding vanuit de cursus aan de browser binden en eenmalig laten afronden",
+        legal_basis=INTEREST,
+        retention="Tien minuten; daarna verwijderd bij de volgende aanmelding",
+        secret_columns=("state_hash", "browser_hash", "nonce"),
         traceable=False,
     ),
     DataKind(
@@ -635,6 +651,9 @@ NOT_PERSONAL: dict[str, str] = {
     "programme": "Naam en instelling van een opleiding: geen personen",
     "cohort": "Naam, data en kaderversie van een cohort: geen personen",
     "programme_institution": "Welke instellingen voor een opleiding mogen inloggen: geen personen",
+    "lti_platform": "Een geregistreerd leerplatform (LTI): adressen en id's van het platform, geen personen",
+    "lti_tool_key": "De sleutels waarmee het portfolio als LTI-tool ondertekent (versleuteld): geen personen",
+    "lti_context": "Welke cursus van een leerplatform bij welk cohort hoort: geen personen",
     "audit_chain_head": "Alleen het nummer, de hash en het aantal auditregels, met een HMAC van de kop",
 }
 
@@ -643,6 +662,7 @@ NOT_PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("programme", "name"): "de naam van een opleiding",
     ("programme", "institution"): "de naam van een onderwijsinstelling",
     ("cohort", "name"): "de naam van een cohort, bijv. 2026-A",
+    ("lti_context", "title"): "de naam van een cursus in het leerplatform",
 }
 
 
