@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from app.accounts.models import Role, UserRole, UserSession
 from app.accounts.sso_models import SignInIdentity
+from app.audit.models import AuditEvent
 from app.config import Settings
 from app.lti import keys, launch, service
 from app.lti.models import LtiContext, LtiLaunchState, LtiToolKey
@@ -68,6 +69,8 @@ class Env:
     platform: Any  # tests.lti.platform.Platform
     key: str
     registered_id: int
+    published: list[Any]  # the platforms whose keys the loopback JWKS serves
+    hits: list[str]  # requests to that JWKS
 
 
 @pytest.fixture
@@ -75,7 +78,8 @@ def env(lib: ModuleType, app: FastAPI, db: Session, world: World) -> Iterator[En
     key = lib.new_private_key()
     platform = lib.Platform(private_key=key)
     launch.forget_keys()
-    with lib.jwks_server([platform]) as jwks_url:
+    published, hits = [platform], []
+    with lib.jwks_server(published, hits) as jwks_url:
         registered = service.register_platform(
             db,
             data=service.PlatformInput(
@@ -96,7 +100,7 @@ def env(lib: ModuleType, app: FastAPI, db: Session, world: World) -> Iterator[En
             db, context_row_id=context.id or 0, cohort_id=world.cohort.id or 0, actor_id=world.admin.id or 0
         )
         db.commit()
-        yield Env(lib, platform, key, registered.id)
+        yield Env(lib, platform, key, registered.id, published, hits)
     launch.forget_keys()
 
 
@@ -226,9 +230,30 @@ def test_a_launch_from_the_platform_lands_a_linked_student_on_their_portfolio(
     assert identity.issuer == env.lib.ISSUER and identity.user_id == world.student.id
     again = student_launch(https(), env, student_number=None)
     assert again.status_code == 303 and again.headers["location"] == PORTFOLIO
+    assert len(env.hits) == 1, "the platform's keys are kept between launches"
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "lti.launch")).all()
+    assert [e.actor_id for e in events] == [world.student.id, world.student.id]
     # Nothing in a launch changed anyone's roles.
     roles = db.exec(select(UserRole.role).where(UserRole.user_id == world.student.id)).all()
     assert [Role(r) for r in roles] == [Role.student]
+
+
+def test_a_platform_that_rotated_its_key_is_fetched_again(
+    env: Env, https: Callable[[], Browser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert student_launch(https(), env).status_code == 303
+    # A token with a key we do not know, soon after a fetch: refused without fetching again.
+    stranger = env.lib.Platform(private_key=env.lib.new_private_key())
+    location = start(browser := https(), env)
+    refused = post_launch(browser, env.lib.launch(stranger, location, sub="lotte-sub", roles=[env.lib.LEARNER]))
+    assert refused.status_code == 400 and len(env.hits) == 1
+    monkeypatch.setattr(launch, "REFRESH_SECONDS", 0)  # later: the platform may have rotated
+    rotated = env.lib.Platform(private_key=env.lib.new_private_key())
+    env.published[:] = [rotated]  # the platform now publishes (and signs with) only its new key
+    location = start(browser := https(), env)
+    response = post_launch(browser, env.lib.launch(rotated, location, sub="lotte-sub", roles=[env.lib.LEARNER]))
+    assert response.status_code == 303 and response.headers["location"] == PORTFOLIO
+    assert len(env.hits) == 2, "an unknown kid fetches the key set once more"
 
 
 @pytest.mark.parametrize(

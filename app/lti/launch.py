@@ -38,6 +38,9 @@ LAUNCH_MINUTES = 10
 MAX_LAUNCHES_PER_CLIENT = 30
 LEEWAY_SECONDS = 60
 KEYS_SECONDS = 3600
+# An unknown kid fetches the key set again, but not more often than this: a stream of tokens with made-up kids
+# must not make us hammer the platform.
+REFRESH_SECONDS = 30
 HTTP_TIMEOUT = 5
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
@@ -186,11 +189,15 @@ def _fetch(url: str) -> dict[str, Any]:
 
 
 def platform_keys(platform: LtiPlatform, *, refresh: bool = False, fetch: KeyFetcher = _fetch) -> KeySet:
-    """The platform's JWKS, kept an hour; fetched again when a token names a key we do not know (rotation)."""
+    """The platform's JWKS, kept an hour; fetched again when a token names a key we do not know (the platform
+    rotated its keys), at most once per REFRESH_SECONDS."""
+    now = time.monotonic()
     with _lock:
         cached = _keys.get(platform.jwks_url)
-    if cached is not None and not refresh and cached[0] > time.monotonic():
-        return cached[1]
+    if cached is not None and cached[0] > now:
+        fetched_at = cached[0] - KEYS_SECONDS
+        if not refresh or now - fetched_at < REFRESH_SECONDS:
+            return cached[1]
     try:
         keys = KeySet.import_key_set(fetch(platform.jwks_url))  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError) as exc:

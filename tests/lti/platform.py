@@ -109,11 +109,14 @@ def launch(
 
 
 @contextmanager
-def jwks_server(platforms: list[Platform]) -> Iterator[str]:
-    """The platforms' key sets on loopback, as their JWKS URL; yields the URL."""
+def jwks_server(platforms: list[Platform], hits: list[str] | None = None) -> Iterator[str]:
+    """The platforms' key sets on loopback (read at each request: a test may rotate them), as their JWKS URL;
+    yields the URL. Each request's path is appended to `hits`."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if hits is not None:
+                hits.append(self.path)
             keys = [key for p in platforms for key in p.get_registration().get_jwks()]
             body = json.dumps({"keys": keys}).encode()
             self.send_response(200)
