@@ -58,6 +58,8 @@ def pending(db: Session = DB, actor: Actor = Depends(require(Permission.assess))
 class ScoreRequest(BaseModel):
     score: str = Field(max_length=30)
     feedback: str = Field(max_length=20_000)
+    # Keys of the rubric's criteria that were met (GET /api/v1/frameworks/{id}/{version} lists them).
+    criteria: list[str] = Field(default_factory=list, max_length=100)
 
 
 @router.post(
@@ -79,6 +81,7 @@ def score(
         code=code,
         score=body.score,
         feedback=body.feedback,
+        criteria=body.criteria,
         settings=settings_of(request),
     )
     return {
@@ -87,4 +90,5 @@ def score(
         "score": made.score,
         "feedback": made.feedback,
         "framework": {"id": made.framework_id, "version": made.framework_version},
+        "rubric": made.rubric_criteria,
     }

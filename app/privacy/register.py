@@ -643,6 +643,7 @@ NOT_PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("programme", "name"): "de naam van een opleiding",
     ("programme", "institution"): "de naam van een onderwijsinstelling",
     ("cohort", "name"): "de naam van een cohort, bijv. 2026-A",
+    ("assessment", "rubric"): "de criteria van de rubric (tekst uit het kader) en welke zijn afgevinkt",
 }
 
 
