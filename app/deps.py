@@ -22,6 +22,7 @@ from app.cohorts.models import Cohort, SupervisorAssignment
 from app.dashboard import service as dashboard
 from app.db import DB, RowId
 from app.errors import NotFound
+from app.evidence import self_assessment
 from app.evidence import service as evidence
 from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
@@ -197,6 +198,7 @@ def slot_page(request: Request, db: Session, *, code: str, student: User, actor:
             "history": signoff.slot_history(db, student_id=student.id or 0, code=code),
             "assessments": assessment.history(db, student_id=student.id or 0, code=code),
             "substitutes": assessment.substitutes(db, student_id=student.id or 0, code=code),
+            "self_assessments": self_assessment.of_slot(db, student_id=student.id or 0, code=code),
             "rubric": registry_of(request).rubric(framework.id, framework.version, code),
             "rubric_set": registry_of(request).rubric_set(framework.id, framework.version),
             "can_score": actor.can(Permission.assess)

@@ -7,7 +7,16 @@ from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
 from app.cohorts.sso_institutions import ProgrammeInstitution
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
-from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
+from app.evidence.models import (
+    Blob,
+    Evidence,
+    EvidenceFile,
+    EvidenceLink,
+    EvidenceVersion,
+    SelfAssessment,
+    Slot,
+    Submission,
+)
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
@@ -42,6 +51,7 @@ __all__ = [
     "ProgrammeInstitution",
     "ReadinessEvent",
     "Reminder",
+    "SelfAssessment",
     "SignInIdentity",
     "SignOff",
     "Slot",

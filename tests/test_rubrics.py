@@ -64,9 +64,7 @@ def test_the_shipped_example_covers_intake_en_assessment() -> None:
         (lambda d: d.update(status="definitief"), "status"),
     ],
 )
-def test_a_broken_rubric_file_stops_start_up_naming_file_and_field(
-    tmp_path: Path, change: Any, message: str
-) -> None:
+def test_a_broken_rubric_file_stops_start_up_naming_file_and_field(tmp_path: Path, change: Any, message: str) -> None:
     data = rubric_data()
     change(data)
     folder = folder_with(tmp_path, data)

@@ -289,6 +289,9 @@ async def submit(
             registry=registry_of(request),
             codes=codes,
             message=message,
+            # The slot page's form asks for a zelfbeoordeling; the portfolio's list submits without one.
+            self_level=str(form.get("zelfbeoordeling") or "") if back_to_slot else None,
+            self_motivation=str(form.get("zelfmotivatie") or ""),
             settings=request.app.state.settings,
         )
     except InvalidInput as refused:
