@@ -19,7 +19,7 @@ install: $(STAMP)
 ## in development mode (the public development SECRET_KEY is accepted only then)
 run: install
 	DEVELOPMENT=true $(BIN)/portfolio demo
-	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
+	DEVELOPMENT=true MAIL_TO_CONSOLE=true SECOND_FACTOR_REQUIRED=false $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## make test: lint, types, and the whole suite (SQLite; PostgreSQL too, in parallel, when TEST_DATABASE_URL is set)
 test: install lint typecheck oidc-provider pytest
