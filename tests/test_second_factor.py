@@ -332,3 +332,21 @@ def test_a_pending_login_lasts_only_the_login_window(
     db.commit()
     assert client.get("/tweede-factor").headers["location"] == "/login"
     assert client.post("/tweede-factor", data={"code": code_at(secret)}).headers["location"] == "/login"
+
+
+def test_erasure_removes_the_second_factor(app: FastAPI, required: Settings, db: Session, world: World) -> None:
+    from app.privacy import erasure
+
+    give_factor(db, world.student, required)
+    erasure.erase_person(
+        db,
+        actor_id=world.admin.id,
+        user_id=world.student.id or 0,
+        reason="Verzoek van de student (AVG art. 17), besproken met de FG.",
+        confirmation=world.student.email,
+        storage=app.state.storage,
+        settings=required,
+    )
+    db.commit()
+    for model in (SecondFactor, RecoveryCode):
+        assert db.exec(select(func.count()).select_from(model)).one() == 0
