@@ -19,7 +19,7 @@ install: $(STAMP)
 ## in development mode (the public development SECRET_KEY is accepted only then)
 run: install
 	DEVELOPMENT=true $(BIN)/portfolio demo
-	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
+	DEVELOPMENT=true MAIL_TO_CONSOLE=true SECOND_FACTOR_REQUIRED=false $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
 
 ## make run-sso: the demo with the school sign-in: two demo OpenID providers (SURFconext on 8090, eduID on 8091),
 ## the app on 127.0.0.1:8000 with a database of its own (data/sso-demo.db); prints which accounts to use (docs/sso.md)

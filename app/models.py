@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.second_factor_models import RecoveryCode, SecondFactor
 from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
@@ -50,7 +51,9 @@ __all__ = [
     "ProgrammeCoordinator",
     "ProgrammeInstitution",
     "ReadinessEvent",
+    "RecoveryCode",
     "Reminder",
+    "SecondFactor",
     "SelfAssessment",
     "SignInIdentity",
     "SignOff",

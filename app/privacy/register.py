@@ -19,6 +19,7 @@ from sqlalchemy import MetaData, Table, Text
 from sqlmodel import SQLModel
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.second_factor_models import RecoveryCode, SecondFactor
 from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditEvent
@@ -187,6 +188,28 @@ REGISTER: tuple[DataKind, ...] = (
         retention_setting="session_max_hours",
         retention_default=12,
         secret_columns=("token_hash",),
+    ),
+    DataKind(
+        key="tweede_factor",
+        title="Tweede factor (authenticator-app)",
+        table=SecondFactor,
+        subject_columns=("user_id",),
+        personal_columns=("user_id",),
+        purpose="Inloggen met een wachtwoord beveiligen met een code uit een app",
+        legal_basis=INTEREST,
+        retention="Tot de gebruiker hem uitzet of de beheerder hem reset; zolang het account bestaat",
+        secret_columns=("secret",),
+    ),
+    DataKind(
+        key="herstelcodes",
+        title="Herstelcodes voor de tweede factor (gehasht)",
+        table=RecoveryCode,
+        subject_columns=("user_id",),
+        personal_columns=("user_id",),
+        purpose="Inloggen zonder de telefoon met de authenticator-app, eenmalig per code",
+        legal_basis=INTEREST,
+        retention="Tot nieuwe codes worden gemaakt of de tweede factor vervalt",
+        secret_columns=("code_hash",),
     ),
     DataKind(
         key="schoolaccounts",
