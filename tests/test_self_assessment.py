@@ -189,3 +189,26 @@ def test_the_api_submits_with_a_zelfbeoordeling_and_lists_them(
     other = client_factory()
     login(other, world.other_student.email)
     assert other.get(f"/api/v1/students/{world.student.id}/eindtermen/IA-a/self-assessments").status_code == 404
+
+
+def test_erasure_blanks_the_motivation_and_keeps_the_level_and_the_chain(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    from app.audit.verify import verify_chain
+    from app.privacy import erasure
+
+    rating = _rated(app, db, world, "IA-f", "voldoende")
+    erasure.erase_person(
+        db,
+        actor_id=world.admin.id,
+        user_id=world.student.id or 0,
+        reason="Verzoek van de student (AVG art. 17).",
+        confirmation=world.student.email,
+        storage=app.state.storage,
+        settings=app.state.settings,
+    )
+    db.commit()
+    db.expire_all()
+    kept = db.get(SelfAssessment, rating.id)
+    assert kept is not None and kept.motivation == "" and kept.level == "voldoende"
+    assert verify_chain(db).ok

@@ -28,7 +28,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.evidence.models import Submission
+from app.evidence.models import SelfAssessment, Submission
 from app.hours.models import HoursDecision, PracticeHours
 from app.i18n import N_
 from app.notifications.models import OutboxMessage
@@ -249,6 +249,13 @@ def erase_person(
         SubstituteApproval,
         where=(col(SubstituteApproval.student_id) == user_id) & (col(SubstituteApproval.description) != ""),
         values={"description": ""},
+        changes=changes,
+    )
+    redact(
+        session,
+        SelfAssessment,
+        where=(col(SelfAssessment.student_id) == user_id) & (col(SelfAssessment.motivation) != ""),
+        values={"motivation": ""},
         changes=changes,
     )
     redact(

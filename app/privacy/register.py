@@ -25,7 +25,16 @@ from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditEvent
 from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
-from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
+from app.evidence.models import (
+    Blob,
+    Evidence,
+    EvidenceFile,
+    EvidenceLink,
+    EvidenceVersion,
+    SelfAssessment,
+    Slot,
+    Submission,
+)
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.notifications.models import OutboxMessage
 from app.privacy.models import AccessEvent, PrivacyExport
@@ -457,6 +466,18 @@ REGISTER: tuple[DataKind, ...] = (
         personal_columns=("student_id", "feedback", "assessor_id"),
         purpose="Beoordeling door school, onderdeel van het examendossier",
         legal_basis=LEGAL,
+        retention=RECORDS_RETENTION,
+        retention_setting="retention_records_years",
+        retention_default=7,
+    ),
+    DataKind(
+        key="zelfbeoordelingen",
+        title="Zelfbeoordelingen van studenten (niveau en motivatie)",
+        table=SelfAssessment,
+        subject_columns=("student_id",),
+        personal_columns=("student_id", "motivation"),
+        purpose="Het leergesprek: de student legt een eigen oordeel naast dat van praktijkbegeleider en beoordelaar",
+        legal_basis=TASK,
         retention=RECORDS_RETENTION,
         retention_setting="retention_records_years",
         retention_default=7,
