@@ -169,7 +169,18 @@ def _png_with_raw_exif_profile() -> bytes:
     return png[:at] + chunk + png[at:]
 
 
-@pytest.mark.parametrize("make", [lambda: _gps_pointer_outside(photo("jpeg")), _png_with_raw_exif_profile])
+def _jpeg_with_xmp_in_a_comment() -> bytes:
+    """XMP where no reader looks for it (a COM segment): the place in it is still found, and refused."""
+    jpeg = photo("jpeg", gps=False)
+    payload = XMP_WITH_PLACE.encode()
+    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: _gps_pointer_outside(photo("jpeg")), _png_with_raw_exif_profile, _jpeg_with_xmp_in_a_comment],
+    ids=["gps-pointer-outside", "png-raw-profile", "xmp-in-a-comment"],
+)
 def test_a_location_that_cannot_be_removed_is_refused_and_nothing_is_stored(
     app: FastAPI, db: Session, world: World, client: Browser, make
 ) -> None:  # type: ignore[no-untyped-def]

@@ -114,14 +114,21 @@ def blank_gps(tiff: bytearray) -> bool:
 
 # Property names that hold a place: every GPS… property (exif:, exifEX:, drone makers' Gps…), and the IPTC and
 # Photoshop location fields (which may hold a street address).
-_PLACE_NAME = (
-    rb"(?:[A-Za-z][\w.-]*:)?(?:[Gg][Pp][Ss][\w.-]*|Location(?:Created|Shown)?|City|State|ProvinceState"
+_PLACE = (
+    rb"(?:[Gg][Pp][Ss][\w.-]{0,40}|Location(?:Created|Shown)?|City|State|ProvinceState"
     rb"|Country|CountryCode|CountryName|Sublocation|WorldRegion)"
 )
+_PREFIX = rb"[A-Za-z][\w.-]{0,40}:"
+_PLACE_NAME = rb"(?:" + _PREFIX + rb")?" + _PLACE
 _ATTRIBUTE = re.compile(rb"(?<=\s)" + _PLACE_NAME + rb"\s*=\s*(?:\"[^\"]*\"|'[^']*')")
 _EMPTY_ELEMENT = re.compile(rb"<(" + _PLACE_NAME + rb")(?=[\s/>])[^<>]*/>")
 _ELEMENT = re.compile(rb"<(" + _PLACE_NAME + rb")(?=[\s>])[^<>]*>.*?</\1\s*>", re.DOTALL)
 _LEFTOVER = re.compile(rb"<" + _PLACE_NAME + rb"[\s/>]|\s" + _PLACE_NAME + rb"\s*=")
+# A place property anywhere in a file, with its namespace prefix (so that compressed pixels never look like one).
+XMP_PLACE_ANYWHERE = re.compile(
+    rb"<" + _PREFIX + _PLACE + rb"[\s/>]|\s" + _PREFIX + _PLACE + rb"\s{0,20}=\s{0,20}[\"']"
+)
+XMP_PLACE_MAX_LENGTH = 200  # the longest text XMP_PLACE_ANYWHERE can match
 
 
 def blank_xmp_location(packet: bytearray) -> bool:

@@ -8,8 +8,9 @@ part of the EXIF block and GPS/address properties in XMP become zero bytes or sp
 pixels, the orientation and all other metadata stay as they were, and a photo without a location is stored
 byte for byte as it was sent. Only the metadata blocks are read, never the pixels.
 
-Afterwards the result is checked: walking it again finds nothing left to blank, and Pillow (with
-pillow-heif for HEIC) still opens it with the same size and orientation and finds no GPS. If the location
+Afterwards the result is checked: walking it again finds nothing left to blank, Pillow (with pillow-heif for
+HEIC) still opens it with the same size and orientation and finds no GPS, and no XMP place property is left
+anywhere in the file (not even in a block the walk did not recognise). If the location
 cannot be removed safely, the upload is refused with `LOCATION_REFUSAL` and nothing is stored.
 """
 
@@ -25,7 +26,13 @@ from typing import BinaryIO
 import pillow_heif
 from PIL import Image
 
-from app.evidence.exiftiff import GPS_IFD, ORIENTATION, LocationUnreadable
+from app.evidence.exiftiff import (
+    GPS_IFD,
+    ORIENTATION,
+    XMP_PLACE_ANYWHERE,
+    XMP_PLACE_MAX_LENGTH,
+    LocationUnreadable,
+)
 from app.evidence.photocontainers import Found, strip_jpeg, strip_png, strip_webp
 from app.evidence.photoheif import strip_heif
 from app.storage import SpooledFile
@@ -98,6 +105,8 @@ def remove_location(spooled: SpooledFile, kind: str) -> SpooledFile:
     if not found.changed:
         if before is not None and before.gps:  # Pillow sees a location our walk did not find
             raise LocationNotRemovable
+        if _place_text_anywhere(spooled.path):  # XMP our walk did not find (a damaged or unusual block)
+            raise LocationNotRemovable
         return spooled
     after = _look(spooled.path, kind)
     if _walk(spooled.path, kind).changed:  # a second pass must find nothing left
@@ -106,7 +115,22 @@ def remove_location(spooled: SpooledFile, kind: str) -> SpooledFile:
         raise LocationNotRemovable
     if (after.size, after.orientation) != (before.size, before.orientation):
         raise LocationNotRemovable
+    if _place_text_anywhere(spooled.path):
+        raise LocationNotRemovable
     return _rehashed(spooled)
+
+
+def _place_text_anywhere(path: Path) -> bool:
+    """Whether an XMP place property (`exif:GPSLatitude="…"`, `<photoshop:City>`) occurs anywhere in the file,
+    read in chunks with overlap: the last word on XMP outside the blocks the walk knows."""
+    tail = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            window = tail + chunk
+            if XMP_PLACE_ANYWHERE.search(window):
+                return True
+            tail = window[-XMP_PLACE_MAX_LENGTH:]
+    return False
 
 
 def _rehashed(spooled: SpooledFile) -> SpooledFile:
