@@ -228,3 +228,17 @@ def test_gps_entries_are_counted_in_both_byte_orders(endian: str) -> None:
     assert tiff[:2] == (b"II" if endian == "<" else b"MM")
     assert gps_entry_count(tiff) == 6
     assert gps_entry_count(exif(gps=False, endian=endian).tobytes()[6:]) == 0
+
+
+def test_a_photographed_certificate_loses_its_location_too(
+    app: FastAPI, db: Session, world: World, client: Browser
+) -> None:
+    """The development log's certificates go through the same content checks (app.development.service)."""
+    login(client, world.student.email)
+    fields = {"kind": "cursus", "title": "MI", "provider": "MI Academie", "entry_date": "2025-05-01", "hours": "8"}
+    files = [("files", ("certificaat.jpg", photo("jpeg", xmp=XMP_WITH_PLACE), "image/jpeg"))]
+    assert client.post("/portfolio/ontwikkeling", data=fields, files=files).status_code == 303
+    blob, data = stored(app, db)
+    assert blob.kind == "jpeg" and blob.sha256 == hashlib.sha256(data).hexdigest()
+    with Image.open(io.BytesIO(data)) as kept:
+        assert dict(kept.getexif().get_ifd(GPS_IFD)) == {} and b"Utrecht" not in data
