@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test oidc-provider install lint typecheck pytest serve demo migrate lock i18n bench clean toegankelijkheid
+.PHONY: run run-sso test oidc-provider install lint typecheck pytest serve demo migrate lock i18n bench clean toegankelijkheid
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ install: $(STAMP)
 ## in development mode (the public development SECRET_KEY is accepted only then)
 run: install
 	DEVELOPMENT=true $(BIN)/portfolio demo
-	DEVELOPMENT=true MAIL_TO_CONSOLE=true $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
+	DEVELOPMENT=true MAIL_TO_CONSOLE=true SECOND_FACTOR_REQUIRED=false $(BIN)/portfolio serve --host 127.0.0.1 --port 8000 --with-worker
+
+## make run-sso: the demo with the school sign-in: two demo OpenID providers (SURFconext on 8090, eduID on 8091),
+## the app on 127.0.0.1:8000 with a database of its own (data/sso-demo.db); prints which accounts to use (docs/sso.md)
+run-sso: install oidc-provider
+	$(BIN)/python -m app.demo.sso_run
 
 ## make test: lint, types, and the whole suite (SQLite; PostgreSQL too, in parallel, when TEST_DATABASE_URL is set)
 test: install lint typecheck oidc-provider pytest

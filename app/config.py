@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     login_client_max_failures: int = 20  # per client across all addresses (password spraying)
     login_window_minutes: int = 15
     password_reset_hours: int = 2
+    # A second factor (TOTP) for password logins of coordinators, beoordelaars and beheerders (docs/second-factor.md).
+    # Off only for local development and the tests; school-account logins rely on the institution's MFA.
+    second_factor_required: bool = True
     # The welcome mail's activation link for people created by a CSV import (single use, like a reset link).
     activation_link_days: int = 14
 

@@ -1,5 +1,6 @@
 """What the pages and the API of several packages share: "load and authorize" dependencies, the framework registry
-and file storage of the app, the praktijkbegeleider's portal and the student's portfolio page.
+and file storage of the app, the praktijkbegeleider's portal, the student's portfolio page and the slot page (the
+score form refused without HTMX answers with it too).
 
 An interface never imports another package's interface; what two of them need lives here or, for how an answer is
 shaped, in app.responses (both over every core and app.web, under every interface).
@@ -14,14 +15,18 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
+from app.assessment import service as assessment
 from app.cohorts import guidance
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, SupervisorAssignment
 from app.dashboard import service as dashboard
 from app.db import DB, RowId
 from app.errors import NotFound
+from app.evidence import self_assessment
 from app.evidence import service as evidence
+from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
+from app.privacy.access import log_view
 from app.readiness import seal
 from app.signoff import service as signoff
 from app.signoff.models import SupervisorLink
@@ -158,5 +163,50 @@ def portfolio_page(
             "slot_list": slot_list,
             "proposal": proposal,
             "sealed": sealed,
+        },
+    )
+
+
+# --- one eindterm of one student (the page, and the page a refused score answers with) ----------------------------
+
+
+def slot_page(request: Request, db: Session, *, code: str, student: User, actor: Actor) -> Response:
+    framework, enrolment = evidence.student_framework(db, student_id=student.id or 0, registry=registry_of(request))
+    try:
+        eindterm = framework.eindterm(code)
+    except KeyError:
+        raise NotFound("Deze eindterm bestaat niet in het kader van deze student.") from None
+    own = actor.id == student.id
+    sealed = seal.seal_info(db, student_id=student.id or 0)
+    statement = framework_service.statement(framework, code)
+    slot = evidence.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
+    log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
+    return render(
+        request,
+        "evidence/slot.html",
+        {
+            "student": student,
+            "own": own,
+            "sealed": sealed,
+            "editable": own and sealed is None,
+            "framework": framework,
+            "group": framework.group_of(code),
+            "eindterm": eindterm,
+            "statement": statement,
+            "slot": slot,
+            "items": evidence.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
+            "history": signoff.slot_history(db, student_id=student.id or 0, code=code),
+            "assessments": assessment.history(db, student_id=student.id or 0, code=code),
+            "substitutes": assessment.substitutes(db, student_id=student.id or 0, code=code),
+            "self_assessments": self_assessment.of_slot(db, student_id=student.id or 0, code=code),
+            "rubric": registry_of(request).rubric(framework.id, framework.version, code),
+            "rubric_set": registry_of(request).rubric_set(framework.id, framework.version),
+            "can_score": actor.can(Permission.assess)
+            and enrolment.assessor_id == actor.id
+            and slot is not None
+            and slot.status in assessment.SCORABLE,
+            "can_approve_substitute": actor.can(Permission.substitute_approve)
+            and slot is not None
+            and slot.status == "niet_mogelijk",
         },
     )

@@ -208,7 +208,7 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotAuthenticated) and not wants_json(request):
-            target = "/login"
+            target = "/tweede-factor" if getattr(request.state, "pending_actor", None) else "/login"
             if request.method == "GET":
                 # Percent-encoded: a path with non-Latin-1 or control characters must not break the header.
                 target += "?next=" + quote(request.url.path, safe="/")
@@ -312,10 +312,11 @@ def create_app(settings: Settings | None = None, registry: FrameworkRegistry | N
         app.include_router(module.router)
     for module in (accounts_api, framework_api, cohorts_api, dashboard_api, evidence_api, signoff_api, assessment_api):
         app.include_router(module.router, prefix="/api/v1")
-    from app.accounts import sso_routes  # sign in with the school's account (off without OIDC_PROVIDERS)
+    from app.accounts import second_factor_routes, sso_routes  # school accounts: off without OIDC_PROVIDERS
     from app.cohorts import sso_routes as school_accounts_routes
 
     app.include_router(sso_routes.router)
+    app.include_router(second_factor_routes.router)
     app.include_router(school_accounts_routes.router)
     from app.privacy import erasure_routes  # erasure on request, leaving the programme
 

@@ -1,13 +1,23 @@
 """Every table, imported in one place for Alembic and the tests."""
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.second_factor_models import RecoveryCode, SecondFactor
 from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditChainHead, AuditEvent
 from app.cohorts.models import Cohort, Enrolment, Programme, ProgrammeCoordinator, SupervisorAssignment
 from app.cohorts.sso_institutions import ProgrammeInstitution
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
-from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
+from app.evidence.models import (
+    Blob,
+    Evidence,
+    EvidenceFile,
+    EvidenceLink,
+    EvidenceVersion,
+    SelfAssessment,
+    Slot,
+    Submission,
+)
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.lti.models import LtiContext, LtiLaunchState, LtiPlatform, LtiToolKey
 from app.notifications.models import OutboxMessage
@@ -46,7 +56,10 @@ __all__ = [
     "ProgrammeCoordinator",
     "ProgrammeInstitution",
     "ReadinessEvent",
+    "RecoveryCode",
     "Reminder",
+    "SecondFactor",
+    "SelfAssessment",
     "SignInIdentity",
     "SignOff",
     "Slot",

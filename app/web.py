@@ -166,6 +166,8 @@ def optional_actor(request: Request, db: Session = DB) -> accounts.Actor | None:
     settings = settings_of(request)
     token = request.cookies.get(settings.session_cookie)
     actor = accounts.resolve_session(db, token=token, settings=settings) if token else None
+    if actor is not None and actor.pending_step:  # signed out, except on the second-factor pages
+        request.state.pending_actor, actor = actor, None
     request.state.actor = actor
     return actor
 

@@ -125,9 +125,7 @@ def test_refused_file_saves_nothing(app: FastAPI, db: Session, world: World, cli
     assert list(app.state.storage.spool_dir().glob("*")) == []
 
 
-def test_refusal_names_the_file_with_its_extension(
-    app: FastAPI, db: Session, world: World, client: Browser
-) -> None:
+def test_refusal_names_the_file_with_its_extension(app: FastAPI, db: Session, world: World, client: Browser) -> None:
     """#16 item 4: "evil.svg: ...", not "evil: ..."."""
     login(client, world.student.email)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -287,7 +285,9 @@ def test_htmx_submit_answers_with_the_updated_slot_without_a_reload(
     slot_html = client.get(f"/studenten/{world.student.id}/eindtermen/IA-a").text
     assert 'hx-post="/portfolio/indienen"' in slot_html
     response = client.post(
-        "/portfolio/indienen", data={"eindterm": ["IA-a"], "terug": "slot"}, headers={"HX-Request": "true"}
+        "/portfolio/indienen",
+        data={"eindterm": ["IA-a"], "terug": "slot", "zelfbeoordeling": "voldoende", "zelfmotivatie": "Binnen kaders."},
+        headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
     assert "HX-Redirect" not in response.headers

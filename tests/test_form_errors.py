@@ -14,6 +14,8 @@ from tests.conftest import Browser, World, login
 from tests.test_signoff import submit
 
 HTMX = {"HX-Request": "true"}
+# The slot page's submit form asks for a zelfbeoordeling (tests/test_self_assessment.py).
+RATED = {"zelfbeoordeling": "voldoende", "zelfmotivatie": "Zie het bewijs."}
 
 
 def test_a_domain_error_may_name_its_field_and_old_callers_still_work() -> None:
@@ -104,7 +106,7 @@ def test_refused_submission_comes_back_next_to_the_submit_button(
     assert page.text.index('id="indienen-fout"') < page.text.index("Aangevinkte eindtermen indienen")
 
     # From the slot page, the returned slot unchanged: the slot page again, with the reason in the list.
-    page = student.post("/portfolio/indienen", data={"eindterm": "JF-a", "terug": "slot"})
+    page = student.post("/portfolio/indienen", data={"eindterm": "JF-a", "terug": "slot", **RATED})
     assert page.status_code == 422
     area = re.search(r'id="indienen-fout" role="alert" tabindex="-1" autofocus>(.*?)</div>', page.text, re.S)
     assert area and "Er is niets ingediend." in area.group(1) and "pas eerst het bewijs aan" in area.group(1)
@@ -113,7 +115,7 @@ def test_refused_submission_comes_back_next_to_the_submit_button(
     # With HTMX: into the form's message area.
     answer = student.post(
         "/portfolio/indienen",
-        data={"eindterm": "JF-a", "terug": "slot"},
+        data={"eindterm": "JF-a", "terug": "slot", **RATED},
         headers={**HTMX, "X-Form-Fout": "indienen-fout"},
     )
     assert answer.status_code == 422 and answer.headers["HX-Retarget"] == "#indienen-fout"

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.accounts import service as accounts
 from app.accounts import sso
@@ -31,7 +31,7 @@ from app.cohorts import sso_institutions
 from app.config import ROOT, Settings
 from app.db import utcnow
 from app.main import create_app
-from tests.conftest import Browser, World, page_csrf
+from tests.conftest import PASSWORD, Browser, World, page_csrf
 
 OIDC_DIR = Path(__file__).parent / "oidc"
 STUDENT_CODE = "urn:schac:personalUniqueCode:nl:local:school.example:studentid:"
@@ -646,3 +646,26 @@ def test_the_welcome_mail_mentions_the_school_account_only_when_sso_is_on(
     bodies = {m.to_address: m.body for m in db.exec(select(OutboxMessage)).all()}
     assert "U kunt ook inloggen met SURFconext of eduID" in bodies["met@student.nl"]
     assert "/activeren/" in bodies["zonder@student.nl"] and "U kunt ook inloggen" not in bodies["zonder@student.nl"]
+
+
+def test_a_coordinator_signing_in_with_the_school_account_is_not_asked_for_a_second_factor(
+    app: Any, client: Browser, client_factory: Any, db: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SECOND_FACTOR_REQUIRED applies to password logins: a school account relies on the institution's MFA."""
+    monkeypatch.setattr(app.state.settings, "second_factor_required", True)
+    password = client_factory()
+    answer = password.post("/login", data={"email": world.coordinator.email, "password": PASSWORD, "next": "/"})
+    assert answer.headers["location"] == "/tweede-factor"  # the same coordinator with a password: asked
+    token = _activation(db, world.coordinator)
+    assert _provider_login(client, "guest", "bea-eduid", f"?activatie={token}").status_code == 303
+    again = client_factory()  # and the next time, with the linked account alone
+    back = _provider_login(again, "guest", "bea-eduid")
+    assert back.status_code == 303 and back.headers["location"] == "/"
+    for browser in (client, again):
+        assert browser.get("/", follow_redirects=True).url.path == "/cohorten"
+        assert browser.get("/cohorten").status_code == 200
+    db.expire_all()
+    assert (
+        db.exec(select(func.count()).select_from(UserSession).where(col(UserSession.pending_step).is_not(None))).one()
+        == 1
+    )

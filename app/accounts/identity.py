@@ -22,6 +22,8 @@ class Actor:
     roles: frozenset[Role]
     permissions: frozenset[Permission] = field(default_factory=frozenset)
     session_id: int | None = None
+    # A password login waiting for its second factor ("code" or "enrol"): no permissions until it is given.
+    pending_step: str | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -67,6 +67,9 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())
     expires_at: datetime = Field(sa_column=tz_column())
     revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    # A password login that still owes its second factor: "code" (enter it) or "enrol" (set one up first). Such a
+    # session grants nothing but the second-factor pages (app/accounts/second_factor.py).
+    pending_step: str | None = Field(default=None, max_length=10)
 
 
 class TokenKind(StrEnum):

@@ -96,6 +96,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Staff who sign in with a password must use a second factor (SECOND_FACTOR_REQUIRED); students and
+# praktijkbegeleiders may. A school-account login relies on the institution's own MFA.
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset({Role.coordinator, Role.beoordelaar, Role.beheerder})
+
+
 def permissions_for(roles: set[Role]) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:

@@ -2,13 +2,13 @@
 
 import re
 from typing import Annotated
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts import service
+from app.accounts import second_factor, service
 from app.accounts.models import Role, TokenKind
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
@@ -107,10 +107,18 @@ def login(
             {"next": _safe_next(next), "email": email, "error": N_("E-mailadres of wachtwoord klopt niet.")},
             status_code=400,
         )
-    token = service.start_session(
-        db, user=user, settings=settings, previous_token=request.cookies.get(settings.session_cookie)
+    # A second factor, if the person has one or their role requires it: the session waits for it.
+    token, step = second_factor.start_password_session(
+        db,
+        user=user,
+        roles=service.roles_of(db, user_id=user.id or 0),
+        settings=settings,
+        previous_token=request.cookies.get(settings.session_cookie),
     )
-    response = redirect(_safe_next(next) if next != "/" else "/")
+    target = _safe_next(next) if next != "/" else "/"
+    if step is not None:
+        target = "/tweede-factor" + (f"?next={quote(target, safe='/')}" if target != "/" else "")
+    response = redirect(target)
     set_session_cookie(response, token, settings)
     return response
 
@@ -231,7 +239,12 @@ def _users_page(request: Request, db: Session, status_code: int = 200, **extra: 
     return render(
         request,
         "accounts/users.html",
-        {"users": service.list_users(db), "roles": list(Role), **extra},
+        {
+            "users": service.list_users(db),
+            "roles": list(Role),
+            "with_second_factor": second_factor.users_with_factor(db),
+            **extra,
+        },
         status_code=status_code,
     )
 

@@ -56,8 +56,11 @@ def record_failed_attempt(session: Session, *, email: str, client: str) -> None:
     session.flush()
 
 
-def start_session(session: Session, *, user: User, settings: Settings, previous_token: str | None) -> str:
-    """Create a new session row and return the cookie value; any previous session is ended (rotation)."""
+def start_session(
+    session: Session, *, user: User, settings: Settings, previous_token: str | None, pending_step: str | None = None
+) -> str:
+    """Create a new session row and return the cookie value; any previous session is ended (rotation).
+    `pending_step`: the login still owes its second factor (app/accounts/second_factor.py)."""
     assert user.id is not None
     if previous_token:
         end_session(session, token=previous_token)
@@ -71,9 +74,11 @@ def start_session(session: Session, *, user: User, settings: Settings, previous_
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=settings.session_max_hours),
+            pending_step=pending_step,
         )
     )
-    audit.record(session, actor_id=user.id, action="user.login", object_type="user", object_id=user.id)
+    data = {"pending_step": pending_step} if pending_step else None
+    audit.record(session, actor_id=user.id, action="user.login", object_type="user", object_id=user.id, data=data)
     session.flush()
     return token
 
@@ -105,6 +110,11 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
         or user_session.revoked_at is not None
         or as_utc(user_session.expires_at) <= now
         or now - as_utc(user_session.last_seen_at) > idle_limit
+        # A login waiting for its second factor lasts as long as the login limit's window, no longer.
+        or (
+            user_session.pending_step is not None
+            and now - as_utc(user_session.created_at) > timedelta(minutes=settings.login_window_minutes)
+        )
     ):
         return None
     # Touch at most once a minute: a write per request would serialise page loads on SQLite.
@@ -122,6 +132,8 @@ def resolve_session(session: Session, *, token: str, settings: Settings) -> Acto
         email=user.email,
         locale=user.locale,
         roles=roles,
-        permissions=permissions_for(set(roles)),
+        # A pending second factor grants nothing: only the second-factor pages take such an actor.
+        permissions=frozenset() if user_session.pending_step else permissions_for(set(roles)),
         session_id=user_session.id,
+        pending_step=user_session.pending_step,
     )

@@ -1,6 +1,6 @@
 """Readiness and scoring as JSON."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -58,10 +58,15 @@ def pending(db: Session = DB, actor: Actor = Depends(require(Permission.assess))
 class ScoreRequest(BaseModel):
     score: str = Field(max_length=30)
     feedback: str = Field(max_length=20_000)
+    # Keys of the rubric's criteria that were met (GET /api/v1/frameworks/{id}/{version} lists them).
+    criteria: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=100)
 
 
 @router.post(
-    "/students/{student_id}/eindtermen/{code}/assessments", status_code=201, responses=error_responses(400, 409)
+    # 413: feedback of 20,000 characters can pass the JSON body limit (BODY_MAX_BYTES) when escaped.
+    "/students/{student_id}/eindtermen/{code}/assessments",
+    status_code=201,
+    responses=error_responses(400, 409, 413),
 )
 def score(
     request: Request,
@@ -79,6 +84,7 @@ def score(
         code=code,
         score=body.score,
         feedback=body.feedback,
+        criteria=body.criteria,
         settings=settings_of(request),
     )
     return {
@@ -87,4 +93,5 @@ def score(
         "score": made.score,
         "feedback": made.feedback,
         "framework": {"id": made.framework_id, "version": made.framework_version},
+        "rubric": made.rubric_criteria,
     }

@@ -1,6 +1,8 @@
 """Beoordeling: the school's score, a record of its own next to the workplace's aftekening."""
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
@@ -25,6 +27,16 @@ class Assessment(SQLModel, Bound, table=True):
     feedback: str = Field(sa_column=Column(Text, nullable=False))
     assessor_id: int = Field(foreign_key="user_account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(index=True))
+    # The rubric as the beoordelaar saw it, each criterion with whether it was ticked (JSON, see
+    # `rubric_criteria`); a copy, so the score keeps its rubric whatever later rubric files say. NULL: no rubric.
+    rubric: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+    @property
+    def rubric_criteria(self) -> list[dict[str, Any]]:
+        """[{"level", "key", "text", "met"}] in rubric order; empty for a score without a rubric."""
+        if not self.rubric:
+            return []
+        return list(json.loads(self.rubric)["criteria"])
 
 
 class SubstituteApproval(SQLModel, Bound, table=True):

@@ -12,14 +12,14 @@ from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.assessment import service
 from app.db import DB, RowId
-from app.deps import registry_of, storage_of, student_in_scope
-from app.errors import NotFound
+from app.deps import registry_of, slot_page, storage_of, student_in_scope
+from app.errors import InvalidInput, NotFound
 from app.privacy.access import log_view
 from app.readiness import dossier as dossier_service
 from app.readiness import seal
 from app.readiness import service as readiness
 from app.readiness.models import Dossier
-from app.responses import done, download_headers
+from app.responses import done, download_headers, refused_in_place
 from app.web import is_htmx, render, require, settings_of
 
 router = APIRouter()
@@ -37,20 +37,31 @@ def score(
     code: str,
     score: Annotated[str, Form()] = "",
     feedback: Annotated[str, Form()] = "",
+    criteria: Annotated[list[str] | None, Form(alias="criterium")] = None,
     db: Session = DB,
     actor: Actor = Depends(require(Permission.assess)),
     student: User = Depends(student_in_scope(Permission.assess)),
 ) -> Response:
-    service.score(
-        db,
-        actor=actor,
-        registry=registry_of(request),
-        student_id=student.id or 0,
-        code=code,
-        score=score,
-        feedback=feedback,
-        settings=settings_of(request),
-    )
+    try:
+        service.score(
+            db,
+            actor=actor,
+            registry=registry_of(request),
+            student_id=student.id or 0,
+            code=code,
+            score=score,
+            feedback=feedback,
+            criteria=criteria or (),
+            settings=settings_of(request),
+        )
+    except InvalidInput as refused:
+        # score() refuses before it writes: the slot page again, the message next to the form's button.
+        return refused_in_place(
+            request,
+            "beoordelen-fout",
+            refused,
+            lambda: slot_page(request, db, code=code, student=student, actor=actor),
+        )
     return done(request, f"/studenten/{student.id}/eindtermen/{code}")
 
 

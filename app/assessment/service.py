@@ -1,5 +1,7 @@
 """Beoordeling: what waits for a beoordelaar, and scoring on the framework's own scale."""
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +20,7 @@ from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.evidence import service as evidence
 from app.evidence.models import Slot, SlotStatus
 from app.framework.registry import FrameworkRegistry
+from app.framework.rubric import Rubric
 from app.i18n import N_
 from app.notifications import service as notifications
 from app.signoff.models import SignOff
@@ -81,8 +84,10 @@ def score(
     code: str,
     score: str,
     feedback: str,
+    criteria: Sequence[str] = (),
     settings: Settings | None = None,
 ) -> Assessment:
+    """Record a score; `criteria` are the keys of the rubric's criteria the beoordelaar ticked."""
     student = _assessed_student(session, actor=actor, student_id=student_id)
     events.before_portfolio_change(session, student_id=student_id)
     framework, _ = evidence.student_framework(session, student_id=student_id, registry=registry)
@@ -94,7 +99,8 @@ def score(
         raise InvalidInput(f"Kies een score uit de schaal: {', '.join(framework.scale_codes)}.")
     feedback = feedback.strip()
     if not feedback:
-        raise InvalidInput(N_("Schrijf feedback bij de score."))
+        raise InvalidInput(N_("Schrijf feedback bij de score."), field="feedback")
+    rubric = rubric_record(registry.rubric(framework.id, framework.version, code), ticked=criteria)
     slot = evidence.slots_of(session, student_id=student_id, framework=framework).get(code)
     if framework.readiness.scoring_requires_signoff and (slot is None or slot.status not in SCORABLE):
         raise InvalidInput(N_("Deze eindterm kan pas beoordeeld worden na aftekening door de praktijkbegeleider."))
@@ -112,6 +118,7 @@ def score(
         score=score,
         feedback=feedback,
         assessor_id=actor.id,
+        rubric=rubric,
     )
     session.add(assessment)
     session.flush()
@@ -147,6 +154,29 @@ def score(
         )
     session.flush()
     return assessment
+
+
+def rubric_record(rubric: Rubric | None, *, ticked: Sequence[str]) -> str | None:
+    """The copy of the rubric a score keeps: every criterion with its level and text, and whether it was ticked.
+    A key the rubric does not have is refused rather than dropped (a form from before a rubric changed)."""
+    chosen = {key for key in ticked if key}
+    if rubric is None:
+        if chosen:
+            raise InvalidInput(
+                N_("Deze eindterm heeft geen rubric; er zijn geen criteria om af te vinken."), field="criterium"
+            )
+        return None
+    known = {criterion.key for _, criterion in rubric.criteria}
+    if chosen - known:
+        raise InvalidInput(
+            N_("Een aangevinkt criterium hoort niet bij de rubric van deze eindterm; laad de pagina opnieuw."),
+            field="criterium",
+        )
+    record = [
+        {"level": level, "key": criterion.key, "text": criterion.text, "met": criterion.key in chosen}
+        for level, criterion in rubric.criteria
+    ]
+    return json.dumps({"criteria": record}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def history(session: Session, *, student_id: int, code: str) -> list[tuple[Assessment, User]]:

@@ -181,6 +181,8 @@ def cohort_bottlenecks(
         {
             "cohort": cohort,
             "b": found,
+            "framework": framework,
+            "gaps": overview_service.self_assessment_gaps(db, cohort=cohort, framework=framework),
             "chart": chart.progress_chart(
                 weeks, total=found.total_students * len(framework.eindtermen), planned_end=cohort.planned_end_date
             ),

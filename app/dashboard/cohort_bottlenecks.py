@@ -19,7 +19,7 @@ from app.assessment.models import Assessment
 from app.cohorts.models import Cohort, Enrolment
 from app.dashboard.cohort_queries import met_condition
 from app.db import utcnow
-from app.evidence.models import Slot, SlotStatus, Submission
+from app.evidence.models import SelfAssessment, Slot, SlotStatus, Submission
 from app.framework.schema import Framework
 from app.signoff.models import SignOff
 
@@ -163,3 +163,51 @@ def weekly_progress(session: Session, *, cohort: Cohort) -> list[tuple[date, int
         weeks.append((week, bisect_left(signed, upto), bisect_left(scored, upto)))
         week = upto
     return weeks
+
+
+@dataclass(frozen=True)
+class SelfAssessmentGap:
+    student: StudentRef
+    code: str
+    self_level: str
+    score: str
+
+
+def self_assessment_gaps(session: Session, *, cohort: Cohort, framework: Framework) -> list[SelfAssessmentGap]:
+    """Scored slots whose latest zelfbeoordeling lies more than one level of the scale from the score: worth a
+    conversation (a student who over- or underrates themselves). One query for the latest rating per slot."""
+    latest = (
+        select(func.max(SelfAssessment.id))
+        .join(Enrolment, col(Enrolment.student_id) == SelfAssessment.student_id)
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            SelfAssessment.framework_id == cohort.framework_id,
+            SelfAssessment.framework_version == cohort.framework_version,
+        )
+        .group_by(col(SelfAssessment.student_id), col(SelfAssessment.eindterm_code))
+    )
+    rows = session.execute(
+        sa_select(
+            col(SelfAssessment.student_id),
+            col(User.name),
+            col(SelfAssessment.eindterm_code),
+            col(SelfAssessment.level),
+            col(Slot.score),
+        )
+        .join(User, col(User.id) == SelfAssessment.student_id)
+        .join(
+            Slot,
+            (col(Slot.student_id) == SelfAssessment.student_id)
+            & (col(Slot.eindterm_code) == SelfAssessment.eindterm_code)
+            & (col(Slot.framework_id) == SelfAssessment.framework_id)
+            & (col(Slot.framework_version) == SelfAssessment.framework_version),
+        )
+        .where(col(SelfAssessment.id).in_(latest), col(Slot.status) == SlotStatus.beoordeeld.value)
+        .order_by(col(User.name), col(SelfAssessment.eindterm_code))
+    ).all()
+    rank = {code: index for index, code in enumerate(framework.scale_codes)}
+    return [
+        SelfAssessmentGap(StudentRef(student_id, name), code, level, score)
+        for student_id, name, code, level, score in rows
+        if score in rank and level in rank and abs(rank[score] - rank[level]) > 1
+    ]

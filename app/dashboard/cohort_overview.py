@@ -20,6 +20,7 @@ from app.cohorts.models import Cohort, Enrolment
 from app.dashboard.cohort_bottlenecks import Bottlenecks as Bottlenecks
 from app.dashboard.cohort_bottlenecks import StudentRef as StudentRef
 from app.dashboard.cohort_bottlenecks import bottlenecks as bottlenecks
+from app.dashboard.cohort_bottlenecks import self_assessment_gaps as self_assessment_gaps
 from app.dashboard.cohort_bottlenecks import weekly_progress as weekly_progress
 from app.dashboard.cohort_queries import CELL, FILTER_CHOICES, Shape, Statements, parameters, statements_for
 from app.dashboard.cohort_queries import LEVELS as LEVELS

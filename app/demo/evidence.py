@@ -187,6 +187,16 @@ def _age_open_requests(session: Session, *, student: User, days: int) -> None:
     )
 
 
+def ticked(registry: Any, framework: Any, code: str, score: str) -> list[str]:
+    """Where the eindterm has a rubric, the demo ticks the criteria of the levels up to the score given."""
+    rubric = registry.rubric(framework.id, framework.version, code)
+    return [
+        c.key
+        for level, c in (rubric.criteria if rubric else [])
+        if framework.score_rank(level) <= framework.score_rank(score)
+    ]
+
+
 def _seed_decisions(
     session: Session,
     *,
@@ -199,6 +209,7 @@ def _seed_decisions(
 ) -> None:
     from app.accounts import service as accounts_service
     from app.assessment import service as assessment
+    from app.evidence import service as evidence_service
     from app.signoff import service as signoff
 
     enrolment = session.exec(select(Enrolment).where(Enrolment.student_id == student.id)).one()
@@ -219,6 +230,7 @@ def _seed_decisions(
         signoff.decide(session, decider=decider, submission_id=submission.id or 0, decision=decision, comment=comment)
     assessor = accounts_service.actor_for(session, user_id=enrolment.assessor_id)
     signed_off = [s for number, s in enumerate(submissions[:signed]) if number != 1]
+    framework, _ = evidence_service.student_framework(session, student_id=student.id or 0, registry=registry)
     for submission, score in zip(signed_off[:scored], scores, strict=False):
         assessment.score(
             session,
@@ -228,6 +240,7 @@ def _seed_decisions(
             code=submission.eindterm_code,
             score=score,
             feedback="Sterk onderbouwd met de praktijk.",
+            criteria=ticked(registry, framework, submission.eindterm_code, score),
         )
 
 
@@ -272,6 +285,7 @@ def _seed_sealed(session: Session, *, student: User, registry: Any, storage: "St
             code=submission.eindterm_code,
             score=framework.readiness.minimum_score,  # the lowest score that counts: sealed, not a showcase
             feedback="Voldoende aangetoond in de praktijk.",
+            criteria=ticked(registry, framework, submission.eindterm_code, framework.readiness.minimum_score),
         )
     coordinator = session.exec(select(User).where(User.email == email_of(COORDINATOR[1]))).one()
     readiness.record_decision(

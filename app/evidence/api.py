@@ -8,13 +8,14 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.requests import ClientDisconnect
 
+from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
 from app.bodylimit import large_body
 from app.db import DB, as_utc
-from app.deps import registry_of, storage_of
+from app.deps import registry_of, storage_of, student_in_scope
 from app.errors import ERROR_RESPONSES, error_responses
-from app.evidence import service
+from app.evidence import self_assessment, service
 from app.evidence.models import Blob, Evidence, Submission
 from app.evidence.routes import blob_in_scope, evidence_in_scope, save_from_request
 from app.privacy.access import log_view
@@ -144,9 +145,16 @@ def get_evidence(
     return evidence_json(db, evidence, own)
 
 
+class SelfAssessmentInput(BaseModel):
+    level: str = Field(max_length=30, description="een schaalcode van het kader, bijv. voldoende")
+    motivation: str = Field(max_length=1000)
+
+
 class SubmissionRequest(BaseModel):
     eindtermen: list[str] = Field(min_length=1, max_length=100)
     message: str = Field(default="", max_length=2000)
+    # The zelfbeoordeling sent with each submitted eindterm (the slot page asks for it).
+    self_assessment: SelfAssessmentInput | None = None
 
 
 def submission_json(s: Submission) -> dict[str, Any]:
@@ -175,9 +183,36 @@ def submit(
         registry=registry_of(request),
         codes=body.eindtermen,
         message=body.message,
+        self_level=body.self_assessment.level if body.self_assessment else None,
+        self_motivation=body.self_assessment.motivation if body.self_assessment else "",
         settings=request.app.state.settings,
     )
     return {"items": [submission_json(s) for s in made]}
+
+
+@router.get("/students/{student_id}/eindtermen/{code}/self-assessments")
+def self_assessments(
+    request: Request,
+    code: str,
+    db: Session = DB,
+    student: User = Depends(student_in_scope(Permission.student_view)),
+) -> dict[str, Any]:
+    """De zelfbeoordelingen van een student bij een eindterm, nieuwste eerst."""
+    log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
+    return {
+        "items": [
+            {
+                "id": sa.id,
+                "eindterm": sa.eindterm_code,
+                "framework": {"id": sa.framework_id, "version": sa.framework_version},
+                "submission_id": sa.submission_id,
+                "level": sa.level,
+                "motivation": sa.motivation,
+                "created_at": as_utc(sa.created_at).isoformat(),
+            }
+            for sa in self_assessment.of_slot(db, student_id=student.id or 0, code=code)
+        ]
+    }
 
 
 @router.get("/files/{blob_id}", response_class=Response, responses={**FILE_RESPONSE, **error_responses(410)})

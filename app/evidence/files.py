@@ -12,6 +12,7 @@ from app.evidence.filetypes import MIME_BY_KIND, display_name, inspect_file, saf
 from app.evidence.forms import FieldErrors
 from app.evidence.models import Blob
 from app.evidence.pdfactive import has_active_content
+from app.evidence.photolocation import LocationNotRemovable, remove_location
 from app.storage import SpooledFile, Storage, new_key
 from app.storage.metrics import UPLOAD_BYTES
 
@@ -19,15 +20,21 @@ from app.storage.metrics import UPLOAD_BYTES
 def check_files(files: Sequence[SpooledFile]) -> list[tuple[SpooledFile, str, str]]:
     """Check every upload by content; refuse all with the reasons if one is not allowed.
 
-    Returns (file, kind, content type); the type is ours, never what the browser declared."""
+    Returns (file, kind, content type); the type is ours, never what the browser declared. A photo comes back
+    without its location (app.evidence.photolocation): the file, its size and hash are what will be stored."""
     verdicts = []
     reasons = []
     for spooled in files:
         verdict = inspect_file(spooled.path, original_name=spooled.original_name, head=spooled.head)
         if not verdict.accepted or verdict.kind is None:
             reasons.append(f"{display_name(spooled.original_name)}: {verdict.reason}")
-        else:
-            verdicts.append((spooled, verdict.kind, verdict.mime or MIME_BY_KIND[verdict.kind]))
+            continue
+        try:
+            spooled = remove_location(spooled, verdict.kind)
+        except LocationNotRemovable as refused:
+            reasons.append(f"{display_name(spooled.original_name)}: {refused.reason}")
+            continue
+        verdicts.append((spooled, verdict.kind, verdict.mime or MIME_BY_KIND[verdict.kind]))
     if reasons:
         raise FieldErrors({"files": " ".join(reasons)})
     return verdicts

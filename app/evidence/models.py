@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.accounts.models import tz_column
-from app.db import AppendOnly, utcnow
+from app.db import AppendOnly, Bound, utcnow
 
 
 class EvidenceKind(StrEnum):
@@ -161,3 +161,20 @@ class Slot(SQLModel, table=True):
     last_activity_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
     submission_id: int | None = Field(default=None, foreign_key="submission.id")
     score: str | None = Field(default=None, max_length=30)
+
+
+class SelfAssessment(SQLModel, Bound, table=True):
+    """Zelfbeoordeling: the student's own level on the scale, with a motivation (app.evidence.self_assessment)."""
+
+    __tablename__ = "self_assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="user_account.id", index=True)
+    eindterm_code: str = Field(max_length=20)
+    framework_id: str = Field(max_length=100)
+    framework_version: str = Field(max_length=50)
+    # The submission it was given with: the praktijkbegeleider's request shows it.
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    level: str = Field(max_length=30)  # a scale code of that framework version
+    motivation: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column())

@@ -12,20 +12,18 @@ from starlette.requests import ClientDisconnect
 from app.accounts.models import User
 from app.accounts.permissions import Permission
 from app.accounts.service import Actor
-from app.assessment import service as assessment_service
 from app.bodylimit import large_body
 from app.db import DB, RowId, parse_row_id
 from app.deps import own_portfolio_page, registry_of, storage_of, student_in_scope
+from app.deps import slot_page as slot_page_of
 from app.development import methods as method_tags
 from app.errors import InvalidInput, NotFound
 from app.evidence import pdfactive, service
 from app.evidence.models import Blob, Evidence, EvidenceKind, EvidenceVersion
-from app.framework import service as framework_service
 from app.i18n import lazy, lazy_n
 from app.privacy.access import log_view
 from app.readiness import seal
 from app.responses import done, file_response, page_or_partial, refused_in_place, shown_in_place
-from app.signoff import service as signoff_service
 from app.storage import SpooledFile
 from app.storage.multipart import read_multipart, request_budget
 from app.web import is_htmx, render, require
@@ -64,42 +62,7 @@ def slot_page(
     student: User = Depends(student_in_scope(Permission.student_view)),
     actor: Actor = Depends(require(Permission.student_view)),
 ) -> Response:
-    framework, enrolment = service.student_framework(db, student_id=student.id or 0, registry=registry_of(request))
-    try:
-        eindterm = framework.eindterm(code)
-    except KeyError:
-        raise NotFound("Deze eindterm bestaat niet in het kader van deze student.") from None
-    own = actor.id == student.id
-    sealed = seal.seal_info(db, student_id=student.id or 0)
-    statement = framework_service.statement(framework, code)
-    slot = service.slots_of(db, student_id=student.id or 0, framework=framework).get(code)
-    log_view(request, db, student_id=student.id or 0, kind="eindterm", object_id=code)
-    return render(
-        request,
-        "evidence/slot.html",
-        {
-            "student": student,
-            "own": own,
-            "sealed": sealed,
-            "editable": own and sealed is None,
-            "framework": framework,
-            "group": framework.group_of(code),
-            "eindterm": eindterm,
-            "statement": statement,
-            "slot": slot,
-            "items": service.evidence_for_slot(db, student_id=student.id or 0, code=code, include_drafts=own),
-            "history": signoff_service.slot_history(db, student_id=student.id or 0, code=code),
-            "assessments": assessment_service.history(db, student_id=student.id or 0, code=code),
-            "substitutes": assessment_service.substitutes(db, student_id=student.id or 0, code=code),
-            "can_score": actor.can(Permission.assess)
-            and enrolment.assessor_id == actor.id
-            and slot is not None
-            and slot.status in assessment_service.SCORABLE,
-            "can_approve_substitute": actor.can(Permission.substitute_approve)
-            and slot is not None
-            and slot.status == "niet_mogelijk",
-        },
-    )
+    return slot_page_of(request, db, code=code, student=student, actor=actor)
 
 
 # --- the evidence form -----------------------------------------------------------------------------------
@@ -326,6 +289,9 @@ async def submit(
             registry=registry_of(request),
             codes=codes,
             message=message,
+            # The slot page's form asks for a zelfbeoordeling; the portfolio's list submits without one.
+            self_level=str(form.get("zelfbeoordeling") or "") if back_to_slot else None,
+            self_motivation=str(form.get("zelfmotivatie") or ""),
             settings=request.app.state.settings,
         )
     except InvalidInput as refused:

@@ -12,7 +12,7 @@ from app.accounts.service import Actor
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
-from app.evidence import hooks
+from app.evidence import hooks, self_assessment
 from app.evidence.models import Evidence, EvidenceLink, EvidenceVersion, Slot, SlotStatus, Submission
 from app.evidence.reading import evidence_for_slot, student_framework
 from app.evidence.status import ONVOLDOENDE
@@ -130,11 +130,19 @@ def submit_slots(
     registry: FrameworkRegistry,
     codes: Sequence[str],
     message: str = "",
+    self_level: str | None = None,
+    self_motivation: str = "",
     settings: "Settings | None" = None,
 ) -> list[Submission]:
-    """Send slots to the praktijkbegeleider: each needs evidence with an onderbouwing and must not be locked."""
+    """Send slots to the praktijkbegeleider: each needs evidence with an onderbouwing and must not be locked.
+
+    With `self_level` (the slot page's form asks for it) the student's zelfbeoordeling goes with each submission;
+    it is checked before anything is written."""
     events.before_portfolio_change(session, student_id=actor.id)
     framework, enrolment = student_framework(session, student_id=actor.id, registry=registry)
+    rating = (
+        None if self_level is None else self_assessment.checked(framework, level=self_level, motivation=self_motivation)
+    )
     if not codes:
         raise InvalidInput(N_("Kies minstens één eindterm om in te dienen."), field="eindterm")
     if enrolment.supervisor_id is None:
@@ -213,6 +221,15 @@ def submit_slots(
             object_id=code,
             data={"submission_id": submission.id, "versions": submission.version_ids},
         )
+        if rating is not None:
+            self_assessment.record(
+                session,
+                student_id=actor.id,
+                framework=framework,
+                code=code,
+                rating=rating,
+                submission_id=submission.id,
+            )
         submissions.append(submission)
     session.flush()
     if settings is not None:

@@ -24,4 +24,4 @@ def framework(request: Request, framework_id: str, version: str) -> dict[str, An
         found = registry_of(request).get(framework_id, version)
     except KeyError:
         raise NotFound("Dit eindtermenkader bestaat niet.") from None
-    return service.framework_json(found)
+    return service.framework_json(found, registry_of(request).rubric_set(framework_id, version))

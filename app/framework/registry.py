@@ -2,8 +2,9 @@
 
 Each `*.yaml` / `*.yml` file in the directory holds one framework version. A file whose top-level
 `kind` is absent or ``eindtermenkader`` is a framework; a file with ``kind: beroepsprofiel`` is a
-beroepsprofiel (register requirements, competences, methods) and is loaded and validated too; files of
-any other kind share the folder and are skipped here. A broken file stops loading with a
+beroepsprofiel (register requirements, competences, methods), one with ``kind: rubrieken`` holds the rubrics
+of one framework version (`app.framework.rubric`); both are loaded and validated too; files of any other kind
+share the folder and are skipped here. A broken file stops loading with a
 `FrameworkError` naming the file and the field, so a bad edit is caught at start-up instead of
 surfacing as a half-rendered portfolio.
 """
@@ -20,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.framework.beroepsprofiel import BEROEPSPROFIEL_KIND, Beroepsprofiel
+from app.framework.rubric import RUBRIC_KIND, Rubric, RubricSet
 from app.framework.schema import FRAMEWORK_KIND, Framework
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,13 @@ def _parse(path: Path, data: dict[str, Any]) -> Framework:
         raise FrameworkError(_format_validation_error(path, exc)) from exc
 
 
+def _parse_rubrics(path: Path, data: dict[str, Any]) -> RubricSet:
+    try:
+        return RubricSet.model_validate(data)
+    except ValidationError as exc:
+        raise FrameworkError(_format_validation_error(path, exc)) from exc
+
+
 def _parse_beroepsprofiel(path: Path, data: dict[str, Any]) -> Beroepsprofiel:
     try:
         return Beroepsprofiel.model_validate(data)
@@ -121,7 +130,12 @@ class FrameworkRegistry:
 
     Immutable after construction."""
 
-    def __init__(self, frameworks: Iterable[Framework], beroepsprofielen: Iterable[Beroepsprofiel] = ()) -> None:
+    def __init__(
+        self,
+        frameworks: Iterable[Framework],
+        beroepsprofielen: Iterable[Beroepsprofiel] = (),
+        rubrics: Iterable[RubricSet] = (),
+    ) -> None:
         self._by_key: dict[tuple[str, str], Framework] = {}
         for framework in frameworks:
             key = (framework.id, framework.version)
@@ -134,6 +148,22 @@ class FrameworkRegistry:
             if key in self._profiles:
                 raise FrameworkError(f"dubbel beroepsprofiel {profile.key}")
             self._profiles[key] = profile
+        self._rubrics: dict[tuple[str, str], RubricSet] = {}
+        for rubric_set in rubrics:
+            if rubric_set.key not in self._by_key:
+                raise FrameworkError(f"rubrieken voor onbekend kader {'@'.join(rubric_set.key)}")
+            problems = rubric_set.check_against(self._by_key[rubric_set.key])
+            if problems:
+                raise FrameworkError("\n".join(problems))
+            self._rubrics[rubric_set.key] = rubric_set
+
+    def rubric_set(self, framework_id: str, version: str) -> RubricSet | None:
+        return self._rubrics.get((framework_id, version))
+
+    def rubric(self, framework_id: str, version: str, code: str) -> Rubric | None:
+        """The rubric of one eindterm in one framework version, if that version has rubrics and this one."""
+        rubric_set = self._rubrics.get((framework_id, version))
+        return rubric_set.rubric(code) if rubric_set else None
 
     def beroepsprofielen(self) -> list[Beroepsprofiel]:
         """Every beroepsprofiel version, sorted by id, then version (oldest first)."""
@@ -202,6 +232,8 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
     profiles: list[Beroepsprofiel] = []
     origin: dict[tuple[str, str], Path] = {}
     profile_origin: dict[tuple[str, str], Path] = {}
+    rubric_sets: list[tuple[Path, RubricSet]] = []
+    rubric_origin: dict[tuple[str, str], Path] = {}
     for path in files:
         data = _read_yaml(path)
         kind = _kind(path, data)
@@ -209,6 +241,11 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
             profile = _parse_beroepsprofiel(path, data)
             _claim(profile_origin, (profile.id, profile.version), path, f"beroepsprofiel {profile.key}")
             profiles.append(profile)
+            continue
+        if kind == RUBRIC_KIND:
+            rubric_set = _parse_rubrics(path, data)
+            _claim(rubric_origin, rubric_set.key, path, f"rubrieken voor {'@'.join(rubric_set.key)}")
+            rubric_sets.append((path, rubric_set))
             continue
         if kind != FRAMEWORK_KIND:
             log.info("%s: kind %r overgeslagen (geen %s)", path, kind, FRAMEWORK_KIND)
@@ -218,4 +255,14 @@ def load_frameworks(directory: Path) -> FrameworkRegistry:
         frameworks.append(framework)
     if not frameworks:
         raise FrameworkError(f"{directory}: geen eindtermenkader gevonden (*.yaml / *.yml)")
-    return FrameworkRegistry(frameworks, profiles)
+    known = {(fw.id, fw.version): fw for fw in frameworks}
+    for path, rubric_set in rubric_sets:
+        target = known.get(rubric_set.key)
+        if target is None:
+            raise FrameworkError(
+                f"{path}: framework/framework_version: geen kader {'@'.join(rubric_set.key)} in {directory}"
+            )
+        problems = rubric_set.check_against(target)
+        if problems:
+            raise FrameworkError("\n".join(f"{path}: {line}" for line in problems))
+    return FrameworkRegistry(frameworks, profiles, [r for _, r in rubric_sets])

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.framework.registry import FrameworkRegistry
+from app.framework.rubric import RubricSet
 from app.framework.schema import REFERENCE_MARK, REFERENCE_RE, Eindterm, Framework, FrameworkGroup, GlossaryTerm
 
 
@@ -131,9 +132,11 @@ def statement(framework: Framework, code: str) -> Statement:
         raise KeyError(f"{framework.key}: geen eindterm {code!r}") from None
 
 
-def framework_json(framework: Framework) -> dict[str, Any]:
+def framework_json(framework: Framework, rubrics: RubricSet | None = None) -> dict[str, Any]:
     data: dict[str, Any] = framework.model_dump(mode="json")
     data["key"] = framework.key
+    # The version's rubrics (an example or adopted by the programme), or null.
+    data["rubrics"] = rubrics.model_dump(mode="json", exclude={"kind"}) if rubrics else None
     data["counts"] = {g.code: len(g.eindtermen) for g in framework.groups}
     data["total"] = len(framework.eindtermen)
     return data

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt, PasswordResetToken, Role, User, UserSession
+from app.accounts.second_factor_models import RecoveryCode, SecondFactor
 from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit import service as audit
@@ -27,7 +28,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.evidence.models import Submission
+from app.evidence.models import SelfAssessment, Submission
 from app.hours.models import HoursDecision, PracticeHours
 from app.i18n import N_
 from app.notifications.models import OutboxMessage
@@ -169,7 +170,8 @@ def erase_person(
         )
     )
     changes.add(SsoLoginState.__tablename__, int(in_progress.rowcount or 0))  # type: ignore[attr-defined]
-    for model in (UserSession, PasswordResetToken, SignInIdentity):  # a linked school account is a way in
+    # A linked school account and a second factor are ways in, too.
+    for model in (UserSession, PasswordResetToken, SignInIdentity, RecoveryCode, SecondFactor):
         table = model.__table__  # type: ignore[union-attr]
         result = session.execute(delete(table).where(table.c.user_id == user_id))
         changes.add(table.name, int(result.rowcount or 0))  # type: ignore[attr-defined]
@@ -247,6 +249,13 @@ def erase_person(
         SubstituteApproval,
         where=(col(SubstituteApproval.student_id) == user_id) & (col(SubstituteApproval.description) != ""),
         values={"description": ""},
+        changes=changes,
+    )
+    redact(
+        session,
+        SelfAssessment,
+        where=(col(SelfAssessment.student_id) == user_id) & (col(SelfAssessment.motivation) != ""),
+        values={"motivation": ""},
         changes=changes,
     )
     redact(

@@ -26,7 +26,7 @@ from app.audit import binding
 from app.audit import service as audit
 from app.db import AppendOnly, Bound
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal
-from app.evidence.models import EvidenceLink, EvidenceVersion, Submission
+from app.evidence.models import EvidenceLink, EvidenceVersion, SelfAssessment, Submission
 from app.hours.models import HoursDecision
 from app.privacy.models import AccessEvent
 from app.readiness.models import ReadinessEvent
@@ -43,6 +43,7 @@ REDACTABLE: dict[type[SQLModel], frozenset[str]] = {
     SignOff: frozenset({"comment", "decided_by_name", "decided_by_email", "decided_by_function"}),
     Assessment: frozenset({"feedback"}),
     SubstituteApproval: frozenset({"description"}),
+    SelfAssessment: frozenset({"motivation"}),
     ReadinessEvent: frozenset({"reason"}),
     HoursDecision: frozenset({"comment", "decided_by_name", "decided_by_email", "decided_by_function"}),
     DevelopmentEntry: frozenset({"title", "provider", "note"}),

@@ -19,12 +19,22 @@ from sqlalchemy import MetaData, Table, Text
 from sqlmodel import SQLModel
 
 from app.accounts.models import LoginAttempt, PasswordResetToken, User, UserRole, UserSession
+from app.accounts.second_factor_models import RecoveryCode, SecondFactor
 from app.accounts.sso_models import SignInIdentity, SsoLoginState
 from app.assessment.models import Assessment, SubstituteApproval
 from app.audit.models import AuditEvent
 from app.cohorts.models import Enrolment, ProgrammeCoordinator, SupervisorAssignment
 from app.development.models import DevelopmentEntry, DevelopmentWithdrawal, EvidenceMethod
-from app.evidence.models import Blob, Evidence, EvidenceFile, EvidenceLink, EvidenceVersion, Slot, Submission
+from app.evidence.models import (
+    Blob,
+    Evidence,
+    EvidenceFile,
+    EvidenceLink,
+    EvidenceVersion,
+    SelfAssessment,
+    Slot,
+    Submission,
+)
 from app.hours.models import HoursDecision, HoursReminder, PracticeHours
 from app.lti.models import LtiLaunchState
 from app.notifications.models import OutboxMessage
@@ -188,6 +198,28 @@ REGISTER: tuple[DataKind, ...] = (
         retention_setting="session_max_hours",
         retention_default=12,
         secret_columns=("token_hash",),
+    ),
+    DataKind(
+        key="tweede_factor",
+        title="Tweede factor (authenticator-app)",
+        table=SecondFactor,
+        subject_columns=("user_id",),
+        personal_columns=("user_id",),
+        purpose="Inloggen met een wachtwoord beveiligen met een code uit een app",
+        legal_basis=INTEREST,
+        retention="Tot de gebruiker hem uitzet of de beheerder hem reset; zolang het account bestaat",
+        secret_columns=("secret",),
+    ),
+    DataKind(
+        key="herstelcodes",
+        title="Herstelcodes voor de tweede factor (gehasht)",
+        table=RecoveryCode,
+        subject_columns=("user_id",),
+        personal_columns=("user_id",),
+        purpose="Inloggen zonder de telefoon met de authenticator-app, eenmalig per code",
+        legal_basis=INTEREST,
+        retention="Tot nieuwe codes worden gemaakt of de tweede factor vervalt",
+        secret_columns=("code_hash",),
     ),
     DataKind(
         key="schoolaccounts",
@@ -455,6 +487,18 @@ REGISTER: tuple[DataKind, ...] = (
         retention_default=7,
     ),
     DataKind(
+        key="zelfbeoordelingen",
+        title="Zelfbeoordelingen van studenten (niveau en motivatie)",
+        table=SelfAssessment,
+        subject_columns=("student_id",),
+        personal_columns=("student_id", "motivation"),
+        purpose="Het leergesprek: de student legt een eigen oordeel naast dat van praktijkbegeleider en beoordelaar",
+        legal_basis=TASK,
+        retention=RECORDS_RETENTION,
+        retention_setting="retention_records_years",
+        retention_default=7,
+    ),
+    DataKind(
         key="vervangende_opdrachten",
         title="Goedgekeurde vervangende opdrachten",
         table=SubstituteApproval,
@@ -614,7 +658,7 @@ REGISTER: tuple[DataKind, ...] = (
         table=None,
         subject_columns=(),
         personal_columns=(),
-        purpose="Het portfolio: bewijs uit de praktijk",
+        purpose="Het portfolio: bewijs uit de praktijk (van foto's wordt de locatie vóór het opslaan verwijderd)",
         legal_basis=TASK,
         retention=EVIDENCE_RETENTION,
         retention_setting="retention_evidence_months_after_decision",
@@ -663,6 +707,7 @@ NOT_PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("programme", "institution"): "de naam van een onderwijsinstelling",
     ("cohort", "name"): "de naam van een cohort, bijv. 2026-A",
     ("lti_context", "title"): "de naam van een cursus in het leerplatform",
+    ("assessment", "rubric"): "de criteria van de rubric (tekst uit het kader) en welke zijn afgevinkt",
 }
 
 

@@ -14,7 +14,8 @@ from app.accounts.models import User
 from app.cohorts.models import Cohort, Enrolment, Programme
 from app.db import as_utc, utcnow
 from app.errors import NotFound
-from app.evidence.models import Slot, SlotStatus, Submission
+from app.evidence import self_assessment
+from app.evidence.models import SelfAssessment, Slot, SlotStatus, Submission
 from app.evidence.reading import SubmittedVersion, submission_contents
 from app.framework import service as framework_service
 from app.framework.registry import FrameworkRegistry
@@ -194,6 +195,9 @@ class Review:
     statement: Statement | None
     items: list[ReviewItem]
     decision: SignOff | None
+    # The student's zelfbeoordeling sent with this submission, with the label of its level on the scale.
+    self_assessment: SelfAssessment | None = None
+    self_level_label: str | None = None
 
 
 def own_submission(session: Session, *, supervisor_id: int, submission_id: int) -> Submission:
@@ -220,13 +224,23 @@ def review(session: Session, *, supervisor_id: int, submission_id: int, registry
     items = submission_contents(session, submission=submission)
     statement = _statement(registry, submission.framework_id, submission.framework_version, submission.eindterm_code)
     decision = session.exec(select(SignOff).where(SignOff.submission_id == submission.id)).first()
+    rating = self_assessment.of_submission(session, submission_id=submission.id or 0)
     return Review(
         submission=submission,
         student=student,
         statement=statement,
         items=items,
         decision=decision,
+        self_assessment=rating,
+        self_level_label=_level_label(registry, submission, rating.level) if rating else None,
     )
+
+
+def _level_label(registry: FrameworkRegistry, submission: Submission, level: str) -> str:
+    try:
+        return registry.get(submission.framework_id, submission.framework_version).scale_level(level).label
+    except KeyError:
+        return level
 
 
 def current_supervisor_id(session: Session, *, cohort_id: int, student_id: int) -> int:

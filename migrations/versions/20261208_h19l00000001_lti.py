@@ -3,7 +3,7 @@
 Identities from a launch (issuer, sub) go into the existing sign_in_identity table.
 
 Revision ID: h19l00000001
-Revises: h18p00000001
+Revises: h18t00000001
 Create Date: 2026-12-08 01:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "h19l00000001"
-down_revision: str | None = "h18p00000001"
+down_revision: str | None = "h18t00000001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

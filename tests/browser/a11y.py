@@ -25,6 +25,8 @@ CHECKED: list[dict[str, Any]] = []
 # later is covered without adding it to a list.
 VISITED_KINDS: dict[str, str] = {}  # kind -> the first URL seen
 CHECKED_KINDS: set[str] = set()
+# Origins whose pages are not the app's (the test OpenID providers' login pages): neither recorded nor checked.
+FOREIGN_ORIGINS: set[str] = set()
 # Every kind checked in the whole run (never cleared): what the accessibility statement (/toegankelijkheid) lists.
 ALL_CHECKED_KINDS: set[str] = set()
 # Row ids, tokens (personal links, reset links) and eindterm codes (IA-b, M-7): the route, not the instance.

@@ -100,15 +100,32 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def live_server_port() -> int:
+    """The live server's port: a module that starts something pointing at the server (an OpenID provider with
+    its redirect URI) asks for it first."""
+    return _free_port()
+
+
+@pytest.fixture(scope="module")
+def live_server_env() -> dict[str, str]:
+    """Extra environment for a module's live server (e.g. OIDC_PROVIDERS); none by default."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, demo_template: Path, mailbox: tuple[Mailbox, int]
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_template: Path,
+    mailbox: tuple[Mailbox, int],
+    live_server_port: int,
+    live_server_env: dict[str, str],
 ) -> Iterator[LiveServer]:
     box, smtp_port = mailbox
     workdir = tmp_path_factory.mktemp("live")
     shutil.copy2(demo_template / "demo.db", workdir / "demo.db")
     shutil.copytree(demo_template / "storage", workdir / "storage")
     database_url = f"sqlite:///{workdir / 'demo.db'}"
-    port = _free_port()
+    port = live_server_port
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -118,6 +135,7 @@ def live_server(
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
         "LOGIN_MAX_FAILURES": "50",
+        **live_server_env,
     }
     env.pop("TEST_DATABASE_URL", None)
     # The server's whole log (uvicorn's access log goes to stdout): checked for personal data and tokens below.
@@ -258,11 +276,13 @@ class _Watched:
 
 
 def _watch(page: object) -> None:
-    from tests.browser.a11y import VISITED_KINDS, page_kind
+    from tests.browser.a11y import FOREIGN_ORIGINS, VISITED_KINDS, page_kind
 
     def record(response: object) -> None:
         request = response.request  # type: ignore[attr-defined]
         if request.resource_type != "document" or request.frame != page.main_frame:  # type: ignore[attr-defined]
+            return
+        if any(response.url.startswith(origin + "/") for origin in FOREIGN_ORIGINS):  # type: ignore[attr-defined]
             return
         if "text/html" in (response.headers.get("content-type") or ""):  # type: ignore[attr-defined]
             VISITED_KINDS.setdefault(page_kind(response.url), response.url)  # type: ignore[attr-defined]

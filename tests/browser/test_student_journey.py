@@ -147,6 +147,8 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
     page.wait_for_url(f"{base}/studenten/{student_id}/eindtermen/IA-d")
     assert page.locator(".page-head .badge").first.inner_text() == "concept"
     assert_accessible(page, "slot with a draft")
+    page.check("input[name=zelfbeoordeling][value=voldoende]")
+    page.fill("#zelfmotivatie", "De cliënt bracht zelf in kaart wat hij kan.")
     page.fill("#bericht", "Wilt u deze intake aftekenen?")
     page.click("section:has(#indienen-titel) button[type=submit]")
     page.wait_for_selector("text=1 eindterm ingediend ter aftekening.")
@@ -181,6 +183,8 @@ def test_student_adds_evidence_with_two_files_and_submits_it(
     page.goto(f"{base}/studenten/{student_id}/eindtermen/{code}")
     page.set_viewport_size({"width": 375, "height": 812})
     assert scroll_to_bottom(page) > 0
+    page.check("input[name=zelfbeoordeling][value=goed]")
+    page.fill("#zelfmotivatie", "Nog steeds goed, vind ik.")
     page.click("section:has(#indienen-titel) button[type=submit]")
     assert_error_in_view(page, contains="pas eerst het bewijs aan")
     assert page.locator("#indienen-fout").get_attribute("role") == "alert"
