@@ -49,6 +49,8 @@ class Client:
     def login(self, email: str, password: str, instance: int | None = None) -> None:
         answer = self.post("/login", instance, data={"email": email, "password": password, "next": "/"})
         assert answer.status_code == 303, f"login {email}: {answer.status_code}"
+        # A login still waiting for its second factor would pass as a 303 and then fail every action quietly.
+        assert "tweede-factor" not in answer.headers.get("location", ""), f"login {email}: asks for a second factor"
 
     def close(self) -> None:
         self.http.close()

@@ -260,6 +260,8 @@ def app_env(*, database_url: str, s3: S3, mail: Mail, secret_key: str, base_url:
         # A build whose process died is taken over after this long (h-resil's setting; the drill also ages rows).
         "BUILD_STALE_SECONDS": "5",
         "MAX_ACTIVE_REQUESTS": "4",
+        # The drill's staff sign in with a password only; the second factor has tests of its own.
+        "SECOND_FACTOR_REQUIRED": "false",
         # boto3 must not wait minutes on an unreachable store: the request should answer 503 quickly.
         "AWS_MAX_ATTEMPTS": "2",
         "AWS_RETRY_MODE": "standard",
