@@ -30,6 +30,7 @@ from app.accounts.sso_models import SignInIdentity
 from app.cohorts import sso_institutions
 from app.config import ROOT, Settings
 from app.db import utcnow
+from app.demo.sso_run import ProviderFailed, start_provider
 from app.main import create_app
 from tests.conftest import PASSWORD, Browser, World, page_csrf
 
@@ -82,19 +83,10 @@ def _start(name: str, accounts_: dict[str, Any]) -> tuple[subprocess.Popen[str],
         "redirect_uris": [f"http://testserver/login/sso/{name}/callback"],
         "accounts": accounts_,
     }
-    process = subprocess.Popen(
-        [shutil.which("node") or "node", str(OIDC_DIR / "provider.mjs"), json.dumps(config)],
-        cwd=OIDC_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("READY "):
-        process.kill()
-        pytest.fail(f"oidc-provider did not start: {line!r}")
-    return process, line.split(" ", 1)[1]
+    try:
+        return start_provider(config)
+    except ProviderFailed as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from app.config import ROOT
 
@@ -22,21 +23,35 @@ OIDC_DIR = ROOT / "tests" / "oidc"
 DATA = ROOT / "data"
 
 
-def _start_provider(name: str, *, base_url: str) -> tuple[subprocess.Popen[str], str]:
-    from app.demo.sso import provider_config
+class ProviderFailed(RuntimeError):
+    """oidc-provider did not say READY (not installed, or its port taken)."""
 
+
+def start_provider(config: dict[str, Any]) -> tuple[subprocess.Popen[str], str]:
+    """One of panva's oidc-provider (tests/oidc/provider.mjs) with this configuration, and the issuer it printed.
+    The demo and the sign-in tests start their providers through here."""
     node = shutil.which("node")
     if node is None or not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        sys.exit("oidc-provider ontbreekt: `make oidc-provider` (Node.js 20 en npm nodig).")
-    config = provider_config(name, base_url=base_url, port=PROVIDER_PORTS[name])
+        raise ProviderFailed("oidc-provider ontbreekt: `make oidc-provider` (Node.js 20 en npm nodig).")
     command = [node, str(OIDC_DIR / "provider.mjs"), json.dumps(config)]
-    process = subprocess.Popen(command, cwd=OIDC_DIR, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=OIDC_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("READY "):
         process.kill()
-        sys.exit(f"De inlogserver {name} startte niet (poort {PROVIDER_PORTS[name]} bezet?): {line!r}")
+        raise ProviderFailed(f"oidc-provider startte niet: {line!r}")
     return process, line.split(" ", 1)[1]
+
+
+def _start_provider(name: str, *, base_url: str) -> tuple[subprocess.Popen[str], str]:
+    from app.demo.sso import provider_config
+
+    try:
+        return start_provider(provider_config(name, base_url=base_url, port=PROVIDER_PORTS[name]))
+    except ProviderFailed as exc:
+        sys.exit(f"De inlogserver {name} (poort {PROVIDER_PORTS[name]}): {exc}")
 
 
 def environment(urls: dict[str, str], *, base_url: str, database: Path) -> dict[str, str]:

@@ -86,16 +86,3 @@ def of_submission(session: Session, *, submission_id: int) -> SelfAssessment | N
         .where(SelfAssessment.submission_id == submission_id)
         .order_by(col(SelfAssessment.id).desc())
     ).first()
-
-
-def latest_by_slot(session: Session, *, student_ids: list[int]) -> dict[tuple[int, str], SelfAssessment]:
-    """The latest self-assessment per (student, eindterm) of these students: the cohort overview's comparison."""
-    found: dict[tuple[int, str], SelfAssessment] = {}
-    if not student_ids:
-        return found
-    rows = session.exec(
-        select(SelfAssessment).where(col(SelfAssessment.student_id).in_(student_ids)).order_by(col(SelfAssessment.id))
-    ).all()
-    for row in rows:
-        found[(row.student_id, row.eindterm_code)] = row
-    return found

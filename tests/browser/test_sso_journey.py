@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine
 from app.demo import sso as demo_sso
+from app.demo.sso_run import ProviderFailed, start_provider
 from tests.browser.a11y import FOREIGN_ORIGINS, assert_accessible
 from tests.browser.conftest import RESULTS, SECRET_KEY, LiveServer
 from tests.browser.helpers import DESKTOP, query, user_id
@@ -28,20 +29,10 @@ SHOTS = Path(os.environ.get("SSO_SHOTS_DIR", str(RESULTS)))
 
 
 def _start(name: str, base_url: str) -> tuple[subprocess.Popen[str], str]:
-    config = demo_sso.provider_config(name, base_url=base_url)
-    process = subprocess.Popen(
-        [shutil.which("node") or "node", str(OIDC_DIR / "provider.mjs"), json.dumps(config)],
-        cwd=OIDC_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("READY "):
-        process.kill()
-        pytest.fail(f"oidc-provider did not start: {line!r}")
-    return process, line.split(" ", 1)[1]
+    try:
+        return start_provider(demo_sso.provider_config(name, base_url=base_url))
+    except ProviderFailed as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
